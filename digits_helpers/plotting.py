@@ -79,3 +79,85 @@ def class_shares(shares: dict[str, np.ndarray]) -> Figure:
     ax.legend(loc="lower right")
     fig.tight_layout()
     return fig
+
+
+def _is_log_grid(values: Sequence) -> bool:
+    try:
+        v = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return v.ndim == 1 and len(v) > 1 and bool((v > 0).all()) and v.max() / v.min() >= 100
+
+
+def _labels(values: Sequence) -> list[str]:
+    return [str(v) if not isinstance(v, float) else f"{v:g}" for v in values]
+
+
+def sweep_plot(table, xlabel: str | None = None, log_x: bool | None = None) -> Figure:
+    """Train and validation accuracy against one hyperparameter, beside the fit time.
+
+    ``table`` is a :meth:`digits_helpers.tuning.Tuner.sweep` table; the chosen value is
+    ringed.  Numeric grids spanning two orders of magnitude or more get a log axis.
+    """
+    values = list(table["value"])
+    numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    log_x = _is_log_grid(values) if log_x is None else log_x
+    x = np.asarray(values, dtype=float) if numeric else np.arange(len(values))
+    colours = sns.color_palette(PALETTE)
+    fig, (acc_ax, time_ax) = plt.subplots(1, 2, figsize=(10, 3.6))
+    acc_ax.plot(x, 100 * table["train_accuracy"], "o-", color=colours[0], label="train")
+    acc_ax.plot(x, 100 * table["val_accuracy"], "s-", color=colours[1], label="validation")
+    chosen = table["chosen"].to_numpy()
+    acc_ax.scatter(x[chosen], 100 * table["val_accuracy"][chosen], s=220, facecolors="none",
+                   edgecolors="0.2", linewidths=1.5, label="chosen", zorder=3)
+    acc_ax.set_ylabel("accuracy (%)")
+    time_ax.plot(x, table["fit_seconds"], "o-", color=colours[2])
+    time_ax.set_ylabel("fit time (s)")
+    time_ax.set_ylim(bottom=0)
+    name = xlabel or str(table["param"].iloc[0])
+    for ax in (acc_ax, time_ax):
+        ax.set_xlabel(name)
+        if log_x:
+            ax.set_xscale("log")
+        if not numeric:
+            ax.set_xticks(x, _labels(values))
+        elif not log_x:
+            ax.set_xticks(x, _labels(values))
+    acc_ax.legend(loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def curves_plot(fits, labels: Sequence, curves: Sequence[str] = ("loss", "val_accuracy"),
+                title: str | None = None) -> Figure:
+    """Per-epoch curves (training loss, validation accuracy, ...) of several fits, one line each."""
+    names = {"loss": "training loss", "val_accuracy": "validation accuracy (%)",
+             "accuracy": "training accuracy (%)", "val_loss": "validation loss"}
+    fig, axes = plt.subplots(1, len(curves), figsize=(5 * len(curves), 3.6), squeeze=False)
+    for ax, curve in zip(axes.flat, curves, strict=True):
+        for fit, label in zip(fits, labels, strict=True):
+            values = np.asarray(fit.curves.get(curve, []), dtype=float)
+            if not len(values):
+                continue
+            scale = 100 if "accuracy" in curve else 1
+            ax.plot(np.arange(1, len(values) + 1), scale * values, label=str(label))
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(names.get(curve, curve))
+        if curve == "loss":
+            ax.set_yscale("log")
+    axes.flat[0].legend(title=title, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def bars_plot(frame, x: str, y: str, ylabel: str, hue: str | None = None, fmt: str = "{:.1f}") -> Figure:
+    """A labelled bar chart of one column of a small table."""
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    sns.barplot(data=frame, x=x, y=y, hue=hue, ax=ax, palette=PALETTE if hue else None,
+                color=None if hue else sns.color_palette(PALETTE)[0])
+    for container in ax.containers:
+        ax.bar_label(container, fmt=lambda v: fmt.format(v), fontsize=9)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel("")
+    fig.tight_layout()
+    return fig

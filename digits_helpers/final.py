@@ -1,0 +1,60 @@
+"""The last step of each model chapter: refit on all labelled rows, submit, score, record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import fitting, recipes, results, submission
+from .data import Digits
+from .fitting import FitResult, Split
+
+
+@dataclass
+class Final:
+    """A family's final model: its fit, its submission file, its local score and record."""
+
+    fit: FitResult
+    submission: Path
+    score: submission.Score | None
+    record: results.ModelRecord
+
+    @property
+    def test_accuracy(self) -> float | None:
+        return self.score.accuracy if self.score else None
+
+
+def refit_and_submit(
+    model: str,
+    params: dict[str, Any],
+    digits: Digits,
+    description: str,
+    val_accuracy: float | None = None,
+) -> Final:
+    """Fit ``recipes.build(model, **params)`` on all of ``digits``' labelled rows (cached),
+    write its submission, score it when the test labels are known, and record the result.
+
+    The submission's file name carries the fit's cache key, so a different model never
+    overwrites an earlier submission.
+    """
+    estimator = recipes.build(model, **params)
+    fit = fitting.fit(estimator, Split(digits.X, digits.y), model, predict={"test": digits.X_test},
+                      profile=digits.profile)
+    labels = fit.predictions["test"].argmax(axis=1)
+    path = submission.write_submission(labels, results.submissions_dir(digits.profile) / f"{model}-{fit.key[:8]}.csv")
+    submission.validate_submission(path, n_rows=len(digits.X_test))
+    score = submission.score_submission(path, digits.folder) if digits.is_embedded else None
+    record = results.ModelRecord(
+        model=model,
+        description=description,
+        test_accuracy=score.accuracy if score else None,
+        val_accuracy=val_accuracy,
+        fit_seconds=fit.fit_seconds,
+        n_train=fit.n_train,
+        params={k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()},
+        submission=str(path),
+        data_source=digits.source,
+    )
+    results.record(record, digits.profile)
+    return Final(fit, path, score, record)

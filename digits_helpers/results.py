@@ -1,0 +1,64 @@
+"""The final result of each model family, recorded for the comparison chapter.
+
+One JSON file per family and profile under ``results/<profile>/``, written by the chapter
+that trains the family's final model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .config import Profile, get_profile
+
+RESULTS_ENV = "DIGITS_RESULTS_DIR"
+
+
+def results_dir(profile: Profile | None = None) -> Path:
+    profile = profile or get_profile()
+    override = os.environ.get(RESULTS_ENV, "").strip()
+    root = Path(override) if override else Path(__file__).resolve().parents[1] / "results"
+    return root / profile.name
+
+
+def submissions_dir(profile: Profile | None = None) -> Path:
+    """Where the chapters write their submission files (``submissions/<profile>/``)."""
+    profile = profile or get_profile()
+    return Path(__file__).resolve().parents[1] / "submissions" / profile.name
+
+
+@dataclass
+class ModelRecord:
+    """One model family's final model: how it scored and what it cost."""
+
+    model: str
+    description: str
+    test_accuracy: float | None
+    val_accuracy: float | None
+    fit_seconds: float
+    n_train: int
+    params: dict[str, Any] = field(default_factory=dict)
+    submission: str = ""
+    data_source: str = ""
+
+
+def record(result: ModelRecord, profile: Profile | None = None) -> Path:
+    """Write (or replace) the record of ``result.model`` for this profile."""
+    path = results_dir(profile) / f"{result.model}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_text(json.dumps(asdict(result), indent=2, default=str))
+    tmp.replace(path)
+    return path
+
+
+def load_records(profile: Profile | None = None) -> dict[str, ModelRecord]:
+    """Every recorded family for this profile, by model name."""
+    folder = results_dir(profile)
+    out = {}
+    for path in sorted(folder.glob("*.json")):
+        out[path.stem] = ModelRecord(**json.loads(path.read_text()))
+    return out

@@ -1,0 +1,161 @@
+"""Fitting, the on-disk fit cache, and one-at-a-time tuning."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from digits_helpers import data, fitting, recipes
+from digits_helpers.config import PROFILES
+from digits_helpers.fitting import Split
+from digits_helpers.tuning import Tuner, best_index
+
+SMOKE = PROFILES["smoke"]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITS_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.fixture(scope="module")
+def small_split():
+    X, y, _, _ = data._embedded_split()
+    X_fit, X_val, y_fit, y_val = data.split(X[:800], y[:800], seed=0)
+    return Split(X_fit, y_fit, X_val, y_val)
+
+
+def test_fit_result_fields_and_warnings(small_split):
+    result = fitting.fit(recipes.logistic_model(max_iter=3), small_split, "logistic", profile=SMOKE)
+    assert 0 < result.val_accuracy <= 1 and 0 < result.train_accuracy <= 1
+    assert result.fit_seconds > 0 and result.n_train == 640 and result.n_val == 160
+    assert result.params == {"max_iter": 3}
+    assert any(w.startswith("ConvergenceWarning") for w in result.warnings), result.warnings
+    assert result.val_proba.shape == (160, 10)
+
+
+def test_cache_returns_the_stored_fit_with_its_seconds(small_split, private_cache):
+    first = fitting.fit(recipes.logistic_model(C=0.1), small_split, "logistic", profile=SMOKE)
+    again = fitting.fit(recipes.logistic_model(C=0.1), small_split, "logistic", profile=SMOKE)
+    assert not first.from_cache and again.from_cache
+    assert again.fit_seconds == first.fit_seconds and again.key == first.key
+    other = fitting.fit(recipes.logistic_model(C=0.2), small_split, "logistic", profile=SMOKE)
+    assert not other.from_cache and other.key != first.key
+    assert len(list((private_cache / "fits" / "logistic").glob("*.joblib"))) == 2
+
+
+def test_key_covers_data_profile_and_code(small_split, monkeypatch):
+    est = recipes.logistic_model()
+    key = fitting.fit_key(est, small_split, SMOKE)
+    assert fitting.fit_key(est, small_split, PROFILES["full"]) != key
+    other = Split(small_split.X_fit[::-1].copy(), small_split.y_fit[::-1].copy(), small_split.X_val, small_split.y_val)
+    assert fitting.fit_key(est, other, SMOKE) != key
+    monkeypatch.setattr(fitting, "code_version", lambda: "changed")
+    assert fitting.fit_key(est, small_split, SMOKE) != key
+
+
+def test_changed_training_code_is_not_served_stale(small_split, monkeypatch):
+    fitting.fit(recipes.logistic_model(), small_split, "logistic", profile=SMOKE)
+    monkeypatch.setattr(fitting, "code_version", lambda: "new code")
+    assert not fitting.fit(recipes.logistic_model(), small_split, "logistic", profile=SMOKE).from_cache
+
+
+def test_damaged_cache_entry_is_refitted(small_split, private_cache):
+    first = fitting.fit(recipes.logistic_model(), small_split, "logistic", profile=SMOKE)
+    path = private_cache / "fits" / "logistic" / f"{first.key}.joblib"
+    path.write_bytes(b"not a pickle")
+    assert not fitting.fit(recipes.logistic_model(), small_split, "logistic", profile=SMOKE).from_cache
+
+
+def test_mlp_records_validation_accuracy_per_epoch(small_split):
+    result = fitting.fit(recipes.mlp_model(hidden_layer_sizes=(20,), max_iter=4, learning_rate_init=0.05),
+                         small_split, "mlp", profile=SMOKE)
+    assert len(result.curves["val_accuracy"]) == 4 and len(result.curves["loss"]) == 4
+    assert np.all(np.diff(result.curves["seconds"]) > 0)
+    assert result.curves["val_accuracy"][-1] == pytest.approx(result.val_accuracy)
+
+
+def test_fits_are_deterministic(small_split, private_cache, tmp_path, monkeypatch):
+    a = fitting.fit(recipes.mlp_model(hidden_layer_sizes=(20,), max_iter=2), small_split, "mlp", profile=SMOKE)
+    monkeypatch.setenv("DIGITS_CACHE_DIR", str(tmp_path / "other"))
+    b = fitting.fit(recipes.mlp_model(hidden_layer_sizes=(20,), max_iter=2), small_split, "mlp", profile=SMOKE)
+    assert not b.from_cache and np.array_equal(a.val_proba, b.val_proba)
+
+
+def test_tuner_keeps_the_best_value_and_cuts_grids(small_split):
+    tuner = Tuner(recipes.logistic_model, {"max_iter": 50}, small_split, "logistic", profile=SMOKE, n_jobs=1)
+    table = tuner.sweep("C", [1e-4, 1e-2, 1.0])
+    assert list(table["value"]) == [1e-4, 1.0]  # smoke: two values, both ends
+    assert table["chosen"].sum() == 1
+    best = table.loc[table["val_accuracy"].idxmax(), "value"]
+    assert tuner.params["C"] == best == tuner.best("C")
+    assert set(table.columns) >= {"value", "train_accuracy", "val_accuracy", "fit_seconds", "warnings", "from_cache"}
+    before = dict(tuner.params)
+    tuner.compare({"a": {"tol": 1e-2}, "b": {}}, step="cmp")
+    assert tuner.params == before
+    assert len(tuner.history()) == 4
+
+
+def test_parallel_sweep_matches_serial(small_split, monkeypatch, tmp_path):
+    grid = [0.01, 1.0]
+    serial = Tuner(recipes.logistic_model, {}, small_split, "logistic", profile=SMOKE, n_jobs=1).sweep("C", grid)
+    monkeypatch.setenv("DIGITS_CACHE_DIR", str(tmp_path / "parallel"))
+    parallel = Tuner(recipes.logistic_model, {}, small_split, "logistic", profile=SMOKE, n_jobs=2).sweep("C", grid)
+    assert not parallel["from_cache"].any()
+    assert np.allclose(serial["val_accuracy"], parallel["val_accuracy"])
+
+
+def test_best_index_prefers_the_faster_within_tolerance():
+    class R:
+        def __init__(self, acc, sec):
+            self.val_accuracy, self.fit_seconds = acc, sec
+
+    results = [R(0.950, 10), R(0.9495, 3), R(0.94, 1)]
+    assert best_index(results) == 0
+    assert best_index(results, within=0.001) == 1
+
+
+def test_killed_sweep_resumes_without_refitting(private_cache, monkeypatch):
+    """Kill a sweep half-way (SIGKILL), run it again: only the missing fits are trained."""
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from digits_helpers import data, recipes
+        from digits_helpers.config import PROFILES
+        from digits_helpers.fitting import Split
+        from digits_helpers.tuning import Tuner
+        X, y, _, _ = data._embedded_split()
+        Xf, Xv, yf, yv = data.split(X[:3000], y[:3000], seed=0)
+        tuner = Tuner(recipes.mlp_model, {{"hidden_layer_sizes": (64,), "max_iter": 15}}, Split(Xf, yf, Xv, yv),
+                      "mlp", profile=PROFILES["full"], n_jobs=1)
+        tuner.sweep("learning_rate_init", [0.001, 0.003, 0.01, 0.03, 0.1])
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], env={**os.environ, "DIGITS_NO_PROGRESS": "1"})
+    folder = private_cache / "fits" / "mlp"
+    deadline = time.time() + 240
+    while time.time() < deadline and len(list(folder.glob("*.joblib"))) < 2 and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = len(list(folder.glob("*.joblib")))
+    assert 2 <= done < 5, f"the sweep was not caught half-way ({done} fits done)"
+
+    calls = []
+    real = fitting.fit_sklearn
+    monkeypatch.setattr(fitting, "fit_sklearn", lambda *a, **k: calls.append(1) or real(*a, **k))
+    X, y, _, _ = data._embedded_split()
+    Xf, Xv, yf, yv = data.split(X[:3000], y[:3000], seed=0)
+    tuner = Tuner(recipes.mlp_model, {"hidden_layer_sizes": (64,), "max_iter": 15}, Split(Xf, yf, Xv, yv),
+                  "mlp", profile=PROFILES["full"], n_jobs=1)
+    table = tuner.sweep("learning_rate_init", [0.001, 0.003, 0.01, 0.03, 0.1])
+    assert len(calls) == 5 - done
+    assert table["from_cache"].sum() == done
+    assert len(list(folder.glob("*.joblib"))) == 5
