@@ -8,6 +8,7 @@ shows outputs executed under another.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .config import get_profile
@@ -20,6 +21,8 @@ def _use_profile_cache(app, config) -> None:
 
 
 def setup(app):
+    # kernels started by the build inherit this: no progress bars in the built pages
+    os.environ.setdefault("DIGITS_NO_PROGRESS", "1")
     app.add_config_value("digits_profile", "full", "env")
     app.connect("config-inited", _use_profile_cache)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -20,6 +20,11 @@ def to_unit(X: np.ndarray) -> np.ndarray:
     return np.asarray(X, dtype=np.float32) / np.float32(255) - np.float32(0.5)
 
 
+def to_01(X: np.ndarray) -> np.ndarray:
+    """Pixels 0-255 to float32 in [0, 1]."""
+    return np.asarray(X, dtype=np.float32) / np.float32(255)
+
+
 def to_unit64(X: np.ndarray) -> np.ndarray:
     """Like :func:`to_unit` in float64, as the source study fed scikit-learn."""
     return np.asarray(X, dtype=np.float64) / 255 - 0.5
@@ -76,6 +81,11 @@ def deskew(X: np.ndarray, chunk: int = 8192) -> np.ndarray:
         sheared = _shift(moved.reshape(-1, SIDE), row_shift.ravel())
         out[start:start + chunk] = sheared.reshape(len(images), -1)
     return out
+
+
+def deskew_01(X: np.ndarray) -> np.ndarray:
+    """Deskew, then scale to [0, 1] as float32."""
+    return deskew(X) / np.float32(255)
 
 
 def deskew_unit(X: np.ndarray) -> np.ndarray:

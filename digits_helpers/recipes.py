@@ -14,7 +14,7 @@ from typing import Any
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import FunctionTransformer
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from . import features
 from .config import SEED
@@ -22,11 +22,13 @@ from .config import SEED
 PREPS = {
     "scale": "x / 255 - 0.5 as float32",
     "scale64": "x / 255 - 0.5 as float64",
+    "centred": "x / 255, each pixel centred on its training mean, float32",
     "deskew": "deskewed, then x / 255 - 0.5 as float32",
+    "deskew_centred": "deskewed, x / 255, each pixel centred on its training mean, float32",
 }
 
 
-def preprocessing(prep: str) -> FunctionTransformer:
+def preprocessing(prep: str) -> FunctionTransformer | Pipeline:
     """The input step named ``prep`` (one of :data:`PREPS`)."""
     if prep == "scale":
         return features.scaler()
@@ -34,6 +36,9 @@ def preprocessing(prep: str) -> FunctionTransformer:
         return FunctionTransformer(features.to_unit64)
     if prep == "deskew":
         return features.deskewer()
+    if prep in ("centred", "deskew_centred"):
+        to_01 = features.deskew_01 if prep == "deskew_centred" else features.to_01
+        return Pipeline([("scale", FunctionTransformer(to_01)), ("centre", StandardScaler(with_std=False))])
     raise ValueError(f"prep={prep!r} is not one of {sorted(PREPS)}")
 
 

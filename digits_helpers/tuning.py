@@ -8,10 +8,12 @@ the next sweep.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed, parallel_config
 
@@ -28,8 +30,11 @@ def progress_enabled() -> bool:
 
 
 def _progress(total: int, desc: str):
-    from tqdm.auto import tqdm
-
+    try:  # a widget in Jupyter when ipywidgets is there, else a text bar
+        import ipywidgets  # noqa: F401
+        from tqdm.notebook import tqdm
+    except ImportError:
+        from tqdm.std import tqdm
     return tqdm(total=total, desc=desc, disable=not progress_enabled(), leave=False)
 
 
@@ -75,14 +80,27 @@ def _fit_indexed(i: int, estimator: Any, split: Split, model: str, profile: Prof
     return i, fitting.fit(estimator, split, model, profile=profile)
 
 
-def best_index(results: Sequence[FitResult], within: float = 0.0) -> int:
-    """The fastest fit whose validation accuracy is within ``within`` of the best one.
+def standard_error(accuracy: float, n: int) -> float:
+    """Standard error of an accuracy measured on ``n`` rows: ``sqrt(p (1 - p) / n)``."""
+    return math.sqrt(accuracy * (1 - accuracy) / max(n, 1))
 
-    With ``within=0`` that is the most accurate fit, ties going to the faster.
+
+def best_index(results: Sequence[FitResult], within: float | str = 0.0, prefer: str = "first") -> int:
+    """The index of the chosen fit, by validation accuracy only (never by time, which varies).
+
+    Candidates are the fits whose validation accuracy is within ``within`` of the best
+    (``"se"``: one standard error of the best accuracy, the *one-standard-error rule*);
+    among them the ``"first"`` or ``"last"`` in grid order is chosen.  With ``within=0``
+    that is the most accurate fit, ties going to the first.
     """
-    top = max(r.val_accuracy for r in results)
-    candidates = [i for i, r in enumerate(results) if r.val_accuracy >= top - within - 1e-9]
-    return min(candidates, key=lambda i: results[i].fit_seconds)
+    accuracies = [r.val_accuracy for r in results]
+    top = max(accuracies)
+    if within == "se":
+        within = standard_error(top, results[accuracies.index(top)].n_val)
+    candidates = [i for i, a in enumerate(accuracies) if a >= top - float(within) - 1e-12]
+    if prefer not in ("first", "last"):
+        raise ValueError(f"prefer={prefer!r}; expected 'first' or 'last'")
+    return candidates[0] if prefer == "first" else candidates[-1]
 
 
 class Tuner:
@@ -127,22 +145,25 @@ class Tuner:
         fixed: dict[str, Any] | None = None,
         step: str | None = None,
         keep_best: bool = True,
-        within: float = 0.0,
+        within: float | str = 0.0,
+        prefer: str = "first",
     ) -> pd.DataFrame:
         """Fit once per value of ``name`` (grid cut to the profile), with ``fixed`` set too.
 
         Returns one row per value: the value, train and validation accuracy, fit seconds,
         iterations, warnings, whether it came from the cache, and whether it was chosen.
-        The chosen value is the most accurate on validation or, with ``within`` > 0, the
-        fastest one within that much accuracy of the most accurate.  With ``keep_best`` the
-        chosen value (and ``fixed``) becomes part of the parameters.
+        The chosen value is the most accurate on validation or, with ``within`` (a margin,
+        or ``"se"`` for one standard error), the ``prefer``-most value in grid order within
+        that margin of the most accurate: order the grid from the simplest or cheapest
+        model to choose it when the difference is noise.  With ``keep_best`` the chosen
+        value (and ``fixed``) becomes part of the parameters.
         """
         step = step or name
-        values = self.profile.grid(values)
+        values = [v.item() if isinstance(v, np.generic) else v for v in self.profile.grid(values)]
         base = {**self.params, **(fixed or {})}
         jobs = [(self.make(**{**base, name: v}), self.split, self.model) for v in values]
         results = run_fits(jobs, self.profile, self.n_jobs, desc=f"{self.model}: {step}")
-        best = best_index(results, within)
+        best = best_index(results, within, prefer)
         table = pd.DataFrame(
             [{"step": step, "param": name, "value": v, **r.summary()} for v, r in zip(values, results, strict=True)]
         )

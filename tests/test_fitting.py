@@ -14,7 +14,7 @@ import pytest
 from digits_helpers import data, fitting, recipes
 from digits_helpers.config import PROFILES
 from digits_helpers.fitting import Split
-from digits_helpers.tuning import Tuner, best_index
+from digits_helpers.tuning import Tuner, best_index, standard_error
 
 SMOKE = PROFILES["smoke"]
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,14 +113,21 @@ def test_parallel_sweep_matches_serial(small_split, monkeypatch, tmp_path):
     assert np.allclose(serial["val_accuracy"], parallel["val_accuracy"])
 
 
-def test_best_index_prefers_the_faster_within_tolerance():
+def test_best_index_rules():
     class R:
-        def __init__(self, acc, sec):
-            self.val_accuracy, self.fit_seconds = acc, sec
+        def __init__(self, acc, n_val=1000):
+            self.val_accuracy, self.n_val = acc, n_val
 
-    results = [R(0.950, 10), R(0.9495, 3), R(0.94, 1)]
-    assert best_index(results) == 0
-    assert best_index(results, within=0.001) == 1
+    results = [R(0.940), R(0.9495), R(0.950), R(0.950)]
+    assert best_index(results) == 2  # most accurate, ties to the first
+    assert best_index(results, within=0.001) == 1  # first within 0.1 point
+    assert best_index(results, within=0.001, prefer="last") == 3
+    # one standard error of 95 % on 1,000 rows is 0.69 points: 94.0 % is outside it
+    assert best_index(results, within="se") == 1
+    assert best_index([R(0.940, 100), R(0.950, 100)], within="se") == 0  # 2.2 points on 100 rows
+    assert standard_error(0.95, 1000) == pytest.approx(0.00689, abs=1e-5)
+    with pytest.raises(ValueError, match="prefer"):
+        best_index(results, prefer="fastest")
 
 
 def test_killed_sweep_resumes_without_refitting(private_cache, monkeypatch):
