@@ -1,6 +1,5 @@
 """Notebook pairs stay in sync, carry no outputs, and the book builds warning-free."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -56,20 +55,17 @@ def test_ruff_is_clean():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_book_builds_without_warnings(tmp_path):
-    """`jupyter-book build book -W` under the smoke profile, into a throw-away folder."""
-    env = {**os.environ, "DIGITS_PROFILE": "smoke"}
-    jb = Path(sys.executable).with_name("jupyter-book")
-    result = subprocess.run(
-        [str(jb), "build", "book", "-W", "-n", "--keep-going", "--path-output", str(tmp_path)],
-        cwd=ROOT, env=env, capture_output=True, text=True,
-    )
-    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-5000:]
-    html = tmp_path / "_build" / "html"
+def test_book_builds_without_warnings(smoke_book):
+    """`jupyter-book build book -W` under the smoke profile, into a throw-away folder.
+
+    The build is the session's shared one (tests/conftest.py), which tests/test_site.py browses.
+    """
+    assert smoke_book.result.returncode == 0, smoke_book.log()
+    html = smoke_book.html
     assert (html / "index.html").exists()
     for entry in toc_files():
         page = (html / f"{entry}.html").read_text()
         assert "Traceback" not in page, f"{entry} shows a traceback"
         if entry.startswith("notebooks/"):
             assert "profile <code" in page and "smoke" in page, f"{entry} does not show its profile"
-    assert (tmp_path / "_build" / ".jupyter_cache-smoke").is_dir()
+    assert (smoke_book.path / "_build" / ".jupyter_cache-smoke").is_dir()
