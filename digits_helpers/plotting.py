@@ -161,3 +161,108 @@ def bars_plot(frame, x: str, y: str, ylabel: str, hue: str | None = None, fmt: s
     ax.set_xlabel("")
     fig.tight_layout()
     return fig
+
+
+def _count_heatmap(ax, counts: np.ndarray, cmap: str, title: str, blank_zeros: bool) -> None:
+    counts = np.asarray(counts)
+    annot = np.where((counts == 0) & blank_zeros, "", counts.astype(str))
+    sns.heatmap(counts, annot=annot, fmt="", cmap=cmap, cbar=False, square=True, linewidths=0.5,
+                linecolor="white", annot_kws={"fontsize": 8}, ax=ax)
+    ax.set_xlabel("predicted digit")
+    ax.set_ylabel("true digit")
+    ax.set_title(title)
+    ax.tick_params(axis="y", rotation=0)
+
+
+def confusion_matrices(cm: np.ndarray) -> Figure:
+    """The confusion matrix (left) and its errors alone, the diagonal zeroed (right)."""
+    cm = np.asarray(cm)
+    errors = cm.copy()
+    np.fill_diagonal(errors, 0)
+    fig, (whole, off) = plt.subplots(1, 2, figsize=(11, 5))
+    _count_heatmap(whole, cm, "Blues", "all predictions", blank_zeros=False)
+    _count_heatmap(off, errors, "Reds", "errors only (diagonal zeroed)", blank_zeros=True)
+    fig.tight_layout()
+    return fig
+
+
+def class_errors(per_class) -> Figure:
+    """Errors per digit, counted by true class (missed) and by predicted class (wrongly given).
+
+    ``per_class`` is a :func:`digits_helpers.analysis.errors_per_class` table.
+    """
+    colours = sns.color_palette(PALETTE)
+    x = np.asarray(per_class["digit"])
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    width = 0.4
+    bars_true = ax.bar(x - width / 2, per_class["missed"], width, color=colours[0],
+                       label="as the true digit (missed)")
+    bars_pred = ax.bar(x + width / 2, per_class["wrongly_predicted"], width, color=colours[3],
+                       label="as the predicted digit (wrongly given)")
+    for bars in (bars_true, bars_pred):
+        ax.bar_label(bars, fontsize=8)
+    ax.set_xticks(x)
+    ax.set_xlabel("digit")
+    ax.set_ylabel("validation errors")
+    ax.legend(loc="upper left", fontsize=9)
+    ax.margins(y=0.15)
+    fig.tight_layout()
+    return fig
+
+
+def confidence_plot(predictions, curve) -> Figure:
+    """Left: the predicted probability of right and wrong predictions (each group's share).
+    Right: accuracy on the most confident predictions against the share of them kept.
+
+    ``predictions`` is a :func:`digits_helpers.analysis.prediction_table`, ``curve`` a
+    :func:`digits_helpers.analysis.coverage_curve`.
+    """
+    colours = sns.color_palette(PALETTE)
+    fig, (hist_ax, cov_ax) = plt.subplots(1, 2, figsize=(10, 3.6))
+    bins = np.linspace(0, 1, 21)
+    for correct, name, colour in ((True, "right", colours[0]), (False, "wrong", colours[3])):
+        values = np.asarray(predictions.loc[predictions["correct"] == correct, "confidence"])
+        if len(values):
+            hist_ax.hist(values, bins=bins, weights=np.full(len(values), 100 / len(values)), color=colour,
+                         alpha=0.6, label=f"{name} ({len(values):,})")
+    hist_ax.set_xlabel("predicted probability of the chosen digit")
+    hist_ax.set_ylabel("share of the group (%)")
+    hist_ax.legend(loc="upper left")
+    cov_ax.plot(100 * curve["coverage"], 100 * curve["accuracy"], color=colours[2])
+    cov_ax.set_xlabel("most confident predictions kept (%)")
+    cov_ax.set_ylabel("accuracy on them (%)")
+    cov_ax.set_xlim(0, 100)
+    fig.tight_layout()
+    return fig
+
+
+def accuracy_vs_time(points) -> Figure:
+    """Accuracy against fit time (log axis), one point per model family and source.
+
+    ``points`` has columns ``family``, ``label``, ``seconds``, ``accuracy`` (a fraction) and
+    ``source``; the first source listed is drawn filled, the others hollow.  A family
+    keeps its colour across sources.
+    """
+    points = points.dropna(subset=["seconds", "accuracy"])
+    families = list(dict.fromkeys(points["family"]))
+    colours = dict(zip(families, sns.color_palette(PALETTE, len(families)), strict=True))
+    sources = list(dict.fromkeys(points["source"]))
+    markers = ["o", "s", "D", "^"]
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    for k, source in enumerate(sources):
+        rows = points[points["source"] == source]
+        for _, row in rows.iterrows():
+            colour = colours[row["family"]]
+            ax.scatter(row["seconds"], 100 * row["accuracy"], s=80, marker=markers[k % len(markers)],
+                       facecolors=colour if k == 0 else "none", edgecolors=colour, linewidths=1.8, zorder=3)
+            ax.annotate(row["label"], (row["seconds"], 100 * row["accuracy"]), textcoords="offset points",
+                        xytext=(7, -3 if k == 0 else 5), fontsize=8, color="0.25")
+        ax.scatter([], [], s=60, marker=markers[k % len(markers)], facecolors="0.4" if k == 0 else "none",
+                   edgecolors="0.4", label=source)
+    ax.set_xscale("log")
+    ax.set_xlabel("fit time (s, log scale)")
+    ax.set_ylabel("accuracy (%)")
+    ax.margins(x=0.25, y=0.15)
+    ax.legend(loc="lower right", fontsize=9)
+    fig.tight_layout()
+    return fig

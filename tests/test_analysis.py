@@ -1,0 +1,244 @@
+"""Error analysis and comparison helpers: confusions, confidence, model choice, the family table."""
+
+from types import SimpleNamespace
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+matplotlib.use("Agg")
+
+from digits_helpers import analysis, plotting, submission
+from digits_helpers.analysis import (
+    choose_model,
+    confused_pairs,
+    confusion,
+    coverage_curve,
+    errors_per_class,
+    pair_rank,
+    prediction_table,
+    tradeoff,
+)
+
+
+def record(model, val, test=0.9, seconds=1.0, params=None, source="embedded", path=""):
+    return SimpleNamespace(model=model, description=f"{model} model", val_accuracy=val, test_accuracy=test,
+                           fit_seconds=seconds, n_train=100, params=params or {}, submission=path,
+                           data_source=source)
+
+
+@pytest.fixture
+def labels():
+    # 4 -> 9 three times, 9 -> 4 once, 2 -> 7 twice, 3 -> 5 once; class 0 always right
+    y_true = np.array([0, 0, 4, 4, 4, 4, 9, 9, 2, 2, 2, 3, 3])
+    y_pred = np.array([0, 0, 9, 9, 9, 4, 4, 9, 7, 7, 2, 5, 3])
+    return y_true, y_pred
+
+
+def test_confusion_counts(labels):
+    cm = confusion(*labels)
+    assert cm.shape == (10, 10) and cm.sum() == len(labels[0])
+    assert cm[4, 9] == 3 and cm[9, 4] == 1 and cm[2, 7] == 2 and cm[0, 0] == 2
+    assert np.trace(analysis.off_diagonal(cm)) == 0 and cm.trace() == 6
+
+
+def test_confusion_rejects_bad_input():
+    with pytest.raises(ValueError, match="one length"):
+        confusion(np.array([1, 2]), np.array([1]))
+    with pytest.raises(ValueError, match="0-9"):
+        confusion(np.array([1, 12]), np.array([1, 2]))
+
+
+def test_errors_per_class(labels):
+    table = errors_per_class(confusion(*labels)).set_index("digit")
+    assert table.loc[4, "missed"] == 3 and table.loc[4, "wrongly_predicted"] == 1
+    assert table.loc[9, "missed"] == 1 and table.loc[9, "wrongly_predicted"] == 3
+    assert table.loc[4, "error_rate"] == pytest.approx(0.75)
+    assert table.loc[1, "rows"] == 0 and table.loc[1, "error_rate"] == 0  # no rows: no division by zero
+    assert table["missed"].sum() == table["wrongly_predicted"].sum() == 7
+
+
+def test_confused_pairs_directed_and_symmetric(labels):
+    cm = confusion(*labels)
+    directed = confused_pairs(cm)
+    assert list(directed.columns) == ["rank", "true", "predicted", "errors", "share"]
+    assert directed.iloc[0][["true", "predicted", "errors"]].tolist() == [4, 9, 3]
+    assert directed["share"].sum() == pytest.approx(1)
+    assert pair_rank(directed, 2, 7) == (2, 2)
+    assert pair_rank(directed, 9, 4) == (3, 1) and pair_rank(directed, 3, 5) == (3, 1)  # ties share a rank
+    assert pair_rank(directed, 7, 2) == (None, 0)
+    symmetric = confused_pairs(cm, symmetric=True)
+    assert symmetric.iloc[0][["a", "b", "errors", "a_to_b", "b_to_a"]].tolist() == [4, 9, 4, 3, 1]
+    assert pair_rank(symmetric, 9, 4) == pair_rank(symmetric, 4, 9) == (1, 4)
+
+
+def test_confused_pairs_without_errors():
+    cm = confusion(np.array([1, 2]), np.array([1, 2]))
+    assert confused_pairs(cm).empty and confused_pairs(cm, symmetric=True).empty
+
+
+@pytest.mark.parametrize(("n", "text"), [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"),
+                                         (12, "12th"), (21, "21st"), (22, "22nd"), (113, "113th")])
+def test_ordinal(n, text):
+    assert analysis.ordinal(n) == text
+
+
+def test_prediction_table_and_coverage():
+    proba = np.array([[0.9, 0.1, 0.0], [0.2, 0.5, 0.3], [0.1, 0.3, 0.6], [0.45, 0.55, 0.0]])
+    y = np.array([0, 2, 2, 0])
+    table = prediction_table(proba, y)
+    assert table["predicted"].tolist() == [0, 1, 2, 1]
+    assert table["second"].tolist() == [1, 2, 1, 0]
+    assert table["confidence"].tolist() == pytest.approx([0.9, 0.5, 0.6, 0.55])
+    assert table["correct"].tolist() == [True, False, True, False]
+    curve = coverage_curve(table["confidence"], table["correct"])
+    # kept in order of confidence: 0.9 (right), 0.6 (right), 0.55 (wrong), 0.5 (wrong)
+    assert curve["accuracy"].tolist() == pytest.approx([1, 1, 2 / 3, 0.5])
+    assert curve["errors_kept"].tolist() == pytest.approx([0, 0, 0.5, 1])
+    assert analysis.accuracy_at_coverage(curve, 0.5) == (pytest.approx(1.0), pytest.approx(0.0))
+    assert analysis.accuracy_at_coverage(curve, 1.0) == (pytest.approx(0.5), pytest.approx(1.0))
+    with pytest.raises(ValueError, match="probabilities"):
+        prediction_table(proba[:2], y)
+
+
+def test_choose_model_picks_best_refittable_record():
+    records = {"cnn": record("cnn", 0.99), "mlp": record("mlp", 0.97, params={"hidden_layer_sizes": [400, 300]}),
+               "logistic": record("logistic", 0.92), "old": record("mlp2", 0.995, source="other data")}
+    choice = choose_model(records, builders=["logistic", "mlp"], fallback=("mlp", {}, "recipe"),
+                          data_source="embedded")
+    assert choice.model == "mlp" and choice.from_record and choice.val_accuracy == 0.97
+    assert choice.params == {"hidden_layer_sizes": (400, 300)}  # JSON lists back to tuples
+    assert choice.passed_over == [("cnn", 0.99)]
+    # a CNN builder added later is picked up without changing the chapter
+    assert choose_model(records, ["logistic", "mlp", "cnn"], ("mlp", {}, "recipe")).model == "cnn"
+
+
+def test_choose_model_falls_back_without_usable_records():
+    records = {"mlp": record("mlp", None), "logistic": record("logistic", 0.9, source="other")}
+    choice = choose_model(records, ["mlp"], ("mlp", {"max_iter": 3}, "the recipe"), data_source="embedded")
+    assert (choice.model, choice.params, choice.description, choice.from_record) == ("mlp", {"max_iter": 3},
+                                                                                     "the recipe", False)
+    assert choose_model({}, ["mlp"], ("mlp", {}, "r")).passed_over == []
+
+
+def test_n_parameters():
+    assert analysis.n_parameters("logistic", {"C": 1}) == 7850
+    assert analysis.n_parameters("logistic", {"fit_intercept": False}) == 7840
+    assert analysis.n_parameters("mlp", {"hidden_layer_sizes": [400, 300]}) == 784 * 400 + 400 + 400 * 300 + 300 + 3010
+    assert analysis.n_parameters("mlp", {}) == 784 * 100 + 100 + 1010  # scikit-learn's default (100,)
+    assert analysis.n_parameters("mlp", {"hidden_layer_sizes": 50}) == 784 * 50 + 50 + 510
+    assert analysis.n_parameters("cnn", {}) is None
+    assert analysis.n_parameters("cnn", {"n_parameters": 1234}) == 1234
+
+
+def test_describe_settings():
+    text = analysis.describe_settings({"prep": "deskew", "C": 0.1, "hidden_layer_sizes": (600,), "n_parameters": 5})
+    assert text == "prep=deskew, C=0.1, hidden_layer_sizes=(600,)"
+
+
+def test_family_and_reference_tables():
+    records = {"logistic": record("logistic", 0.92, test=0.921, seconds=10.0),
+               "mlp": record("mlp", 0.97, test=0.975, seconds=40.0, params={"hidden_layer_sizes": [10]})}
+    families = analysis.family_table(records)
+    assert families["model"].tolist() == ["mlp", "logistic"]
+    assert families["n_parameters"].tolist() == [784 * 10 + 10 + 110, 7850]
+    source = {"mlp": {"label": "MLP", "val_accuracy": 0.978, "kaggle": 0.9785, "seconds": 126.0},
+              "cnn": {"label": "CNN", "val_accuracy": 0.99, "kaggle": 0.9925, "seconds": None}}
+    ref = analysis.reference_table(source, families).set_index("model")
+    assert ref.loc["mlp", "difference"] == pytest.approx(100 * (0.975 - 0.9785))
+    assert ref.loc["mlp", "time_ratio"] == pytest.approx(40 / 126)
+    assert pd.isna(ref.loc["cnn", "book_test_accuracy"]) and pd.isna(ref.loc["cnn", "time_ratio"])
+    assert analysis.family_table({}).empty
+
+
+def test_tradeoff():
+    table = pd.DataFrame({"model": ["a", "b", "c"], "test_accuracy": [0.92, 0.97, 0.99],
+                          "fit_seconds": [10.0, 40.0, 200.0]})
+    t = tradeoff(table)
+    assert (t.best, t.runner_up, t.fastest) == ("c", "b", "a")
+    assert t.gain_points == pytest.approx(2.0) and t.speed_phrase == "5.0 times slower than"
+    assert t.points_per_second == pytest.approx(2.0 / 160)
+    faster = tradeoff(table.assign(fit_seconds=[10.0, 40.0, 20.0]))
+    assert faster.speed_phrase == "2.0 times faster than" and faster.points_per_second is None
+    single = tradeoff(table.iloc[:1])
+    assert single.runner_up is None and single.best == "a"
+    with pytest.raises(ValueError, match="no family"):
+        tradeoff(table.assign(test_accuracy=None))
+
+
+def test_recheck_submissions(tmp_path, monkeypatch):
+    good = submission.write_submission(np.array([1, 2, 3]), tmp_path / "good.csv")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ImageId,Label\n1,1\n")
+    records = {"good": record("good", 0.9, test=2 / 3, path=str(good)), "bad": record("bad", 0.9, path=str(bad)),
+               "none": record("none", 0.9, path="")}
+    table = analysis.recheck_submissions(records, n_rows=3, labels_available=False).set_index("model")
+    assert table.loc["good", "status"] == "valid" and table.loc["good", "rows"] == 3
+    assert "1 data rows; expected 3" in table.loc["bad", "status"]
+    assert table.loc["none", "status"] == "no submission recorded"
+    score = submission.Score(accuracy=2 / 3, n=3, per_class=pd.DataFrame())
+    monkeypatch.setattr(submission, "score_submission", lambda path, folder=None: score)
+    table = analysis.recheck_submissions(records, n_rows=3, labels_available=True).set_index("model")
+    assert table.loc["good", "local_score"] == pytest.approx(2 / 3) and table.loc["good", "equal"]
+
+
+def test_plots_return_figures(labels):
+    cm = confusion(*labels)
+    assert plotting.confusion_matrices(cm).axes
+    assert plotting.class_errors(errors_per_class(cm)).axes
+    proba = np.eye(10)[labels[1]] * 0.8 + 0.02
+    predictions = prediction_table(proba, labels[0])
+    assert len(plotting.confidence_plot(predictions, coverage_curve(predictions["confidence"],
+                                                                    predictions["correct"])).axes) == 2
+    points = pd.DataFrame({"family": ["a", "a", "b"], "label": ["A", "A ref", "B"], "seconds": [1.0, 2.0, None],
+                           "accuracy": [0.9, 0.91, 0.95], "source": ["book", "source", "book"]})
+    assert plotting.accuracy_vs_time(points).axes
+
+
+def test_wording_helpers():
+    assert analysis.and_join([4]) == "4" and analysis.and_join([]) == ""
+    assert analysis.and_join(["5→6", "8→3", "9→7"]) == "5→6, 8→3 and 9→7"
+    assert analysis.plural(1, "error") == "1 error" and analysis.plural(1200, "error") == "1,200 errors"
+    table = pd.DataFrame({"digit": [1, 2, 3], "rate": [0.1, 0.3, 0.3]})
+    assert analysis.tied_top(table, "rate")["digit"].tolist() == [2, 3]
+    assert analysis.tied_top(table, "rate", largest=False)["digit"].tolist() == [1]
+
+
+def test_cached_params_finds_the_chapters_float_type(tmp_path, monkeypatch):
+    from digits_helpers import data, fitting, recipes
+    from digits_helpers.config import PROFILES
+    from digits_helpers.fitting import FitResult, Split
+
+    monkeypatch.setenv("DIGITS_CACHE_DIR", str(tmp_path / "cache"))
+    X, y, _, _ = data._embedded_split()
+    X_fit, X_val, y_fit, y_val = data.split(X[:300], y[:300], seed=0)
+    split, smoke = Split(X_fit, y_fit, X_val, y_val), PROFILES["smoke"]
+    json_params = {"C": 0.5, "max_iter": 5}
+
+    def cache(C, val_accuracy):  # a stored result for recipes.logistic_model(C=C, max_iter=5)
+        key = fitting.fit_key(recipes.logistic_model(C=C, max_iter=5), split, smoke)
+        fitting.store(FitResult("logistic", {}, 1.0, val_accuracy, 1.0, len(X_fit), len(X_val), key=key))
+
+    def find(val_accuracy=None):
+        return analysis.cached_params("logistic", json_params, recipes.logistic_model, split, smoke, val_accuracy)
+
+    assert find() == json_params  # nothing cached: unchanged
+    # the chapter tuned C as a NumPy float (np.logspace): the record's plain float finds that fit back
+    cache(np.float64(0.5), 0.8)
+    found = find(0.8)
+    assert found == json_params and type(found["C"]) is np.float64 and type(found["max_iter"]) is int
+    # when both types are cached, the one with the recorded validation accuracy wins
+    cache(0.5, 0.7)
+    assert type(find(0.8)["C"]) is np.float64 and type(find(0.7)["C"]) is float
+    assert type(find(0.1)["C"]) is float  # none has it: the first cached variant
+
+
+def test_named_list_and_rank_phrase():
+    assert analysis.named_list("digit", [8]) == "digit 8"
+    assert analysis.named_list("digit", [8, 9]) == "digits 8 and 9"
+    assert analysis.rank_phrase(1, 1, "pair") == "the most frequent pair"
+    assert analysis.rank_phrase(3, 1, "pair") == "the 3rd most frequent pair"
+    assert analysis.rank_phrase(1, 3, "confusion") == "the most frequent confusion, tied with 2 others"
+    assert analysis.rank_phrase(2, 2, "pair") == "the 2nd most frequent pair, tied with 1 other"
+    assert analysis.rank_phrase(None, 0, "pair") == "not among the pairs seen at all"
