@@ -9,9 +9,8 @@ and :func:`coverage_curve`.  The comparison chapter reads the recorded final mod
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -199,33 +198,6 @@ def restore_tuples(value: Any) -> Any:
     if isinstance(value, list):
         return tuple(restore_tuples(v) for v in value)
     return value
-
-
-def cached_params(model: str, params: Mapping[str, Any], build: Callable[..., Any], split: Any,
-                  profile: Any, val_accuracy: float | None = None, max_floats: int = 8) -> dict[str, Any]:
-    """``params`` with each float as ``float`` or ``numpy.float64``, whichever way makes a fit
-    the cache already holds — preferably one whose validation accuracy is ``val_accuracy``
-    (the one recorded) — and ``params`` unchanged when the cache holds none.
-
-    A record stores its settings as JSON, which keeps a float's value but not its type; the
-    tuning chapters pass some values as NumPy floats (``np.logspace``), and on float32 inputs
-    the two types round differently, so the chapter's own fit has another cache key and can
-    end with a slightly different model.  Finding its type back reuses that very fit.
-    """
-    from . import fitting
-
-    params = dict(params)
-    floats = [k for k, v in params.items() if isinstance(v, float)][:max_floats]
-    first = None
-    for types in itertools.product((float, np.float64), repeat=len(floats)):
-        variant = {**params, **{k: t(params[k]) for k, t in zip(floats, types, strict=True)}}
-        hit = fitting.load_cached(model, fitting.fit_key(build(**variant), split, profile))
-        if hit is None:
-            continue
-        if val_accuracy is None or hit.val_accuracy == val_accuracy:
-            return variant
-        first = first or variant
-    return first or params
 
 
 def usable_records(records: Mapping[str, Any], data_source: str | None = None) -> dict[str, Any]:

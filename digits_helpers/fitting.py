@@ -218,7 +218,9 @@ def fit_sklearn(
     if getattr(final, "loss_curve_", None) is not None:
         curves["loss"] = [float(v) for v in final.loss_curve_]
     n_iter = getattr(final, "n_iter_", None)
-    if n_iter is not None:
+    if "val_accuracy" in curves:  # trained by partial_fit, which counts one epoch per call
+        n_iter = len(curves["val_accuracy"])
+    elif n_iter is not None:
         n_iter = int(np.max(n_iter))
     val_proba = estimator.predict_proba(split.X_val).astype(np.float32) if split.has_validation else None
     return FitResult(

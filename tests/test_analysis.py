@@ -205,35 +205,6 @@ def test_wording_helpers():
     assert analysis.tied_top(table, "rate", largest=False)["digit"].tolist() == [1]
 
 
-def test_cached_params_finds_the_chapters_float_type(tmp_path, monkeypatch):
-    from digits_helpers import data, fitting, recipes
-    from digits_helpers.config import PROFILES
-    from digits_helpers.fitting import FitResult, Split
-
-    monkeypatch.setenv("DIGITS_CACHE_DIR", str(tmp_path / "cache"))
-    X, y, _, _ = data._embedded_split()
-    X_fit, X_val, y_fit, y_val = data.split(X[:300], y[:300], seed=0)
-    split, smoke = Split(X_fit, y_fit, X_val, y_val), PROFILES["smoke"]
-    json_params = {"C": 0.5, "max_iter": 5}
-
-    def cache(C, val_accuracy):  # a stored result for recipes.logistic_model(C=C, max_iter=5)
-        key = fitting.fit_key(recipes.logistic_model(C=C, max_iter=5), split, smoke)
-        fitting.store(FitResult("logistic", {}, 1.0, val_accuracy, 1.0, len(X_fit), len(X_val), key=key))
-
-    def find(val_accuracy=None):
-        return analysis.cached_params("logistic", json_params, recipes.logistic_model, split, smoke, val_accuracy)
-
-    assert find() == json_params  # nothing cached: unchanged
-    # the chapter tuned C as a NumPy float (np.logspace): the record's plain float finds that fit back
-    cache(np.float64(0.5), 0.8)
-    found = find(0.8)
-    assert found == json_params and type(found["C"]) is np.float64 and type(found["max_iter"]) is int
-    # when both types are cached, the one with the recorded validation accuracy wins
-    cache(0.5, 0.7)
-    assert type(find(0.8)["C"]) is np.float64 and type(find(0.7)["C"]) is float
-    assert type(find(0.1)["C"]) is float  # none has it: the first cached variant
-
-
 def test_named_list_and_rank_phrase():
     assert analysis.named_list("digit", [8]) == "digit 8"
     assert analysis.named_list("digit", [8, 9]) == "digits 8 and 9"
