@@ -1,22 +1,29 @@
 """Fit one model and return a :class:`FitResult`; every fit is cached on disk.
 
-A fit's cache key covers everything its result depends on: the estimator and all its
-parameters, the fingerprint of the data, the profile and seed, the versions of the
-libraries, and a hash of the training code itself.  A rebuild therefore retrains
-nothing, an interrupted sweep keeps every fit it finished (each is written atomically as
-it ends), and a change to the training code never serves a stale result.  A result read
-back from the cache keeps the seconds of the fit that produced it.
+Two kinds of fit go through it: a scikit-learn estimator (:func:`fit_sklearn`) and a Keras
+network described by a :class:`KerasRecipe` (:func:`fit_keras`; TensorFlow is imported only
+then, so the scikit-learn chapters never load it).  :func:`fit` takes either.
+
+A fit's cache key covers everything its result depends on: the estimator (or recipe) and all
+its parameters, the fingerprint of the data, the profile and seed, the versions of the
+libraries, and a hash of the training code itself (for Keras fits, also of the model
+builders and schedules).  A rebuild therefore retrains nothing, an interrupted sweep keeps
+every fit it finished (each is written atomically as it ends), and a change to the training
+code never serves a stale result.  A result read back from the cache keeps the seconds of
+the fit that produced it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import inspect
+import math
 import os
 import time
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +33,7 @@ import sklearn
 from sklearn.base import clone
 from sklearn.neural_network import MLPClassifier
 
+from . import features, schedules
 from .config import Profile, get_profile
 from .data import fingerprint
 
@@ -97,8 +105,6 @@ def cache_dir() -> Path:
 
 def code_version() -> str:
     """Hash of the training code and library versions: a change invalidates cached fits."""
-    from . import features
-
     h = hashlib.sha256()
     for module in (inspect.getmodule(code_version), features):
         h.update(inspect.getsource(module).encode())
@@ -106,14 +112,34 @@ def code_version() -> str:
     return h.hexdigest()[:12]
 
 
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+KERAS_SOURCES = tuple(Path(__file__).with_name(name) for name in ("models.py", "schedules.py"))
+
+
+def keras_code_version() -> str:
+    """:func:`code_version` plus the model builders, the schedules and the TensorFlow and
+    Keras versions (read without importing TensorFlow): what a Keras fit depends on."""
+    h = hashlib.sha256(code_version().encode())
+    for path in KERAS_SOURCES:
+        h.update(path.read_bytes())
+    h.update(f"tensorflow {_version('tensorflow')} keras {_version('keras')}".encode())
+    return h.hexdigest()[:12]
+
+
 def fit_key(estimator: Any, split: Split, profile: Profile, extra: dict | None = None) -> str:
-    """The cache key of fitting ``estimator`` on ``split`` under ``profile``."""
+    """The cache key of fitting ``estimator`` (or a :class:`KerasRecipe`) on ``split`` under ``profile``."""
     parts = {
         "estimator": joblib.hash(estimator),
         "data": split.fingerprint,
         "profile": profile.name,
         "seed": profile.seed,
-        "code": code_version(),
+        "code": keras_code_version() if isinstance(estimator, KerasRecipe) else code_version(),
         "extra": joblib.hash(extra or {}),
     }
     return joblib.hash(parts)[:20]
@@ -247,13 +273,280 @@ def fit(
     profile: Profile | None = None,
     use_cache: bool = True,
 ) -> FitResult:
-    """Fit through the cache: return the stored result for this exact fit, or fit and store it."""
+    """Fit through the cache: return the stored result for this exact fit, or fit and store it.
+
+    ``estimator`` is a scikit-learn estimator or a :class:`KerasRecipe` (then this is
+    :func:`fit_keras`).
+    """
+    if isinstance(estimator, KerasRecipe):
+        return fit_keras(estimator, split, model, predict, profile, use_cache)
     profile = profile or get_profile()
     predict = predict or {}
     key = fit_key(estimator, split, profile, {k: fingerprint(v) for k, v in predict.items()})
     if use_cache and (hit := load_cached(model, key)) is not None:
         return hit
     result = fit_sklearn(estimator, split, model, predict)
+    result.key = key
+    if use_cache:
+        store(result)
+    return result
+
+
+# --------------------------------------------------------------------------- Keras
+OPTIMIZERS = ("adam", "adamw", "nadam", "rmsprop", "sgd")
+EVAL_BATCH = 1024  # batch size for validation and predictions (the results do not depend on it)
+
+
+def _freeze(value: Any) -> Any:
+    """Lists to tuples and numpy scalars to Python ones, so equal recipes hash equally."""
+    if isinstance(value, list | tuple):
+        return tuple(_freeze(v) for v in value)
+    return value.item() if isinstance(value, np.generic) else value
+
+
+@dataclass(frozen=True)
+class KerasRecipe:
+    """Everything a Keras fit depends on; part of the fit's cache key.
+
+    Attributes:
+        builder, params: the network, ``models.BUILDERS[builder](**params)``.
+        optimizer: one of :data:`OPTIMIZERS` (``"sgd"`` has Nesterov momentum 0.9).
+        learning_rate: the starting (or, for ``warmup_cosine``/``one_cycle``, peak) rate.
+        schedule: ``None`` (constant), ``"compound"`` (the source's scheduler,
+            ``lr0 * decay ** (e (e + 1) / 2)``), ``"exponential"`` (``lr0 * decay ** e``),
+            ``"warmup_cosine"`` or ``"one_cycle"``; see :mod:`digits_helpers.schedules`.
+        decay: the per-epoch factor of ``compound`` and ``exponential``.
+        warmup: the fraction of training that ``warmup_cosine``/``one_cycle`` spend rising.
+        batch_size, epochs: as in ``model.fit``.
+        centre: inputs ``x/255 - 0.5`` (the source's) or, when ``False``, ``x/255``.
+        augment: random rotation (``rotation_deg``), zoom and shift of each training batch,
+            filled with the background value (:func:`digits_helpers.models.augmentation`).
+        label_smoothing: of the cross-entropy loss.
+        early_stopping: patience in epochs on validation accuracy (best weights restored),
+            or ``None``; used only when there are validation rows.
+        reduce_lr_on_plateau: patience in epochs on validation accuracy, or ``None``; the
+            rate is multiplied by ``plateau_factor``; only with validation rows and no schedule.
+        seed: the fit's seed; ``None`` takes the profile's.
+    """
+
+    builder: str = "lenet"
+    params: dict[str, Any] = field(default_factory=dict)
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    schedule: str | None = None
+    decay: float = 1.0
+    warmup: float = 0.1
+    batch_size: int = 32
+    epochs: int = 25
+    centre: bool = True
+    augment: bool = False
+    rotation_deg: float = 10.0
+    zoom: float = 0.1
+    shift: float = 0.1
+    label_smoothing: float = 0.0
+    early_stopping: int | None = None
+    reduce_lr_on_plateau: int | None = None
+    plateau_factor: float = 0.1
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            object.__setattr__(self, f.name, _freeze(getattr(self, f.name)))
+        object.__setattr__(self, "params", {k: _freeze(v) for k, v in sorted(dict(self.params).items())})
+        if self.schedule is not None and self.schedule not in schedules.SCHEDULES:
+            raise ValueError(f"schedule={self.schedule!r}; expected None or one of {schedules.SCHEDULES}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer={self.optimizer!r}; expected one of {OPTIMIZERS}")
+        if self.schedule is not None and self.reduce_lr_on_plateau is not None:
+            raise ValueError(f"schedule={self.schedule!r} and reduce_lr_on_plateau={self.reduce_lr_on_plateau}:"
+                             " a plateau callback cannot change a scheduled rate; use one of them")
+        for name in ("batch_size", "epochs"):
+            if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
+                raise ValueError(f"{name}={getattr(self, name)!r}; expected a positive integer")
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
+
+    @classmethod
+    def from_flat(cls, **settings: Any) -> KerasRecipe:
+        """A recipe from one flat set of keywords: the recipe's fields go to the fields, the
+        rest to the builder, e.g. ``from_flat(builder="lenet", filters=32, epochs=10)``.
+        Made for :class:`~digits_helpers.tuning.Tuner`, which then sweeps either kind by name."""
+        names = {f.name for f in fields(cls)} - {"params"}
+        return cls(**{k: v for k, v in settings.items() if k in names},
+                   params={k: v for k, v in settings.items() if k not in names})
+
+    def flat(self) -> dict[str, Any]:
+        """The inverse of :meth:`from_flat`: every field and builder parameter in one dict."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "params"}
+        return {"builder": self.builder, **self.params, **out}
+
+    def rate(self, steps_per_epoch: int = 1) -> list[float]:
+        """The learning rate at each training step (each epoch with the default ``1``), as
+        the schedule gives it (a plateau callback may lower it further during the fit)."""
+        fn = schedules.schedule(self.schedule, self.learning_rate, self.decay, self.epochs, self.warmup)
+        return [fn(i / steps_per_epoch) for i in range(steps_per_epoch * self.epochs)]
+
+
+def _check_pixels(X: np.ndarray, name: str) -> None:
+    """Raise unless ``X`` holds images of 784 pixels valued 0-255 (not yet scaled)."""
+    X = np.asarray(X)
+    if X.ndim < 2 or int(np.prod(X.shape[1:])) != 784:
+        raise ValueError(f"{name}: expected images of 784 pixels, (n, 784) or (n, 28, 28); found shape {X.shape}")
+    if X.dtype.kind == "f" and X.size and float(X.max()) <= 1.0:
+        raise ValueError(f"{name}: expected pixels 0-255 (the recipe scales them); found floats no larger"
+                         " than 1, which look already scaled")
+
+
+def _images(X: np.ndarray, centre: bool) -> np.ndarray:
+    """Pixel rows 0-255 (``(n, 784)`` or ``(n, 28, 28)``) as ``(n, 28, 28, 1)`` float32 inputs."""
+    return (features.to_unit(X) if centre else features.to_01(X)).reshape(len(X), 28, 28, 1)
+
+
+def _optimizer(keras: Any, recipe: KerasRecipe, steps_per_epoch: int) -> Any:
+    """The recipe's optimizer; a schedule becomes a per-step rate table evaluated in the graph."""
+    rate: Any = recipe.learning_rate
+    if recipe.schedule is not None:
+        table = keras.ops.convert_to_tensor(np.asarray(recipe.rate(steps_per_epoch), dtype=np.float32))
+
+        class StepTable(keras.optimizers.schedules.LearningRateSchedule):
+            def __call__(self, step):
+                return keras.ops.take(table, keras.ops.minimum(keras.ops.cast(step, "int32"), len(table) - 1))
+
+            def get_config(self):
+                return {}
+
+        rate = StepTable()
+    if recipe.optimizer == "sgd":
+        return keras.optimizers.SGD(learning_rate=rate, momentum=0.9, nesterov=True)
+    kinds = {"adam": keras.optimizers.Adam, "adamw": keras.optimizers.AdamW,
+             "nadam": keras.optimizers.Nadam, "rmsprop": keras.optimizers.RMSprop}
+    return kinds[recipe.optimizer](learning_rate=rate)
+
+
+def _train_keras(recipe: KerasRecipe, split: Split, model: str, predict: dict[str, np.ndarray],
+                 seed: int) -> FitResult:
+    """Build, compile and train the recipe's network (uncached) and measure it.
+
+    The training rows are shuffled by a seeded ``tf.data`` pipeline, batched, augmented
+    batch by batch when the recipe says so (training only), and prefetched.
+    ``fit_seconds`` runs from the scaling of the inputs to the end of ``model.fit``, the
+    per-epoch validation included; ``curves["seconds"]`` is the same clock at each epoch's end.
+    """
+    import keras
+    import tensorflow as tf
+
+    from . import models
+    from .tuning import _progress
+
+    keras.backend.clear_session()  # fresh layer names and graphs for every fit of a sweep
+    keras.utils.set_random_seed(seed)  # Python, NumPy and TensorFlow: weights, dropout, augmentation
+    curves: dict[str, list[float]] = {"lr": [], "seconds": []}
+    bar = _progress(recipe.epochs, f"{model}: epochs")
+    start = time.perf_counter()
+    X_fit = _images(split.X_fit, recipe.centre)
+    one_hot = recipe.label_smoothing > 0
+
+    def targets(y):
+        return np.eye(10, dtype=np.float32)[y] if one_hot else y
+
+    train = tf.data.Dataset.from_tensor_slices((X_fit, targets(split.y_fit)))
+    train = train.shuffle(len(X_fit), seed=seed).batch(recipe.batch_size)
+    if recipe.augment:
+        augment = models.augmentation(recipe.rotation_deg, recipe.zoom, recipe.shift,
+                                      background=models.background(recipe.centre))
+        train = train.map(lambda x, y: (augment(x, training=True), y))
+    train = train.prefetch(tf.data.AUTOTUNE)
+    net = models.build(recipe.builder, **recipe.params)
+    net.compile(
+        optimizer=_optimizer(keras, recipe, math.ceil(len(X_fit) / recipe.batch_size)),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing) if one_hot
+        else keras.losses.SparseCategoricalCrossentropy(),
+        metrics=[keras.metrics.CategoricalAccuracy(name="accuracy") if one_hot
+                 else keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+    )
+
+    class EpochLog(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            curves["lr"].append(float(keras.ops.convert_to_tensor(self.model.optimizer.learning_rate)))
+
+        def on_epoch_end(self, epoch, logs=None):
+            curves["seconds"].append(time.perf_counter() - start)
+            bar.update()
+
+    callbacks: list[Any] = [EpochLog()]
+    validation = None
+    if split.has_validation:
+        X_val = _images(split.X_val, recipe.centre)
+        validation = tf.data.Dataset.from_tensor_slices((X_val, targets(split.y_val))).batch(EVAL_BATCH)
+        if recipe.early_stopping is not None:
+            callbacks.append(keras.callbacks.EarlyStopping(
+                monitor="val_accuracy", patience=recipe.early_stopping, restore_best_weights=True))
+        if recipe.reduce_lr_on_plateau is not None:
+            callbacks.append(keras.callbacks.ReduceLROnPlateau(
+                monitor="val_accuracy", patience=recipe.reduce_lr_on_plateau, factor=recipe.plateau_factor))
+    history = net.fit(train, epochs=recipe.epochs, validation_data=validation, callbacks=callbacks,
+                      shuffle=False, verbose=0)  # the pipeline shuffles
+    seconds = time.perf_counter() - start
+    bar.close()
+    for name in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        if name in history.history:
+            curves[name] = [float(v) for v in history.history[name]]
+
+    def proba(X):
+        return net.predict(X, batch_size=EVAL_BATCH, verbose=0).astype(np.float32)
+
+    val_proba = proba(X_val) if split.has_validation else None
+    return FitResult(
+        model=model,
+        params=recipe.flat(),
+        train_accuracy=float((proba(X_fit).argmax(1) == split.y_fit).mean()),
+        val_accuracy=float((val_proba.argmax(1) == split.y_val).mean()) if val_proba is not None else None,
+        fit_seconds=seconds,
+        n_train=len(X_fit),
+        n_val=len(split.X_val) if split.has_validation else 0,
+        n_iter=len(curves["seconds"]),
+        curves=curves,
+        predictions={k: proba(_images(v, recipe.centre)) for k, v in predict.items()},
+        val_proba=val_proba,
+    )
+
+
+def fit_keras(
+    recipe: KerasRecipe,
+    split: Split,
+    model: str,
+    predict: dict[str, np.ndarray] | None = None,
+    profile: Profile | None = None,
+    use_cache: bool = True,
+) -> FitResult:
+    """Train the network of ``recipe`` on ``split`` through the cache, like :func:`fit`.
+
+    ``split`` holds pixel rows 0-255 (the recipe scales them); ``predict`` names extra sets
+    (e.g. ``{"test": X_test}``) whose class probabilities land in ``predictions``.  The
+    result's ``curves`` hold one value per epoch: ``loss`` and ``accuracy`` (running, on
+    the augmented training batches with dropout active), ``val_loss`` and ``val_accuracy``
+    when there are validation rows, ``lr`` (at the epoch's start) and ``seconds``
+    (cumulative).  ``train_accuracy`` is the trained network's accuracy on the fit rows
+    at inference, like a scikit-learn score; ``n_iter`` counts the epochs run (fewer when
+    early stopping ended the fit).
+
+    Runs on a GPU when TensorFlow sees one, else on all CPU cores; no XLA (``jit_compile``
+    made this network about 4x slower on a 2-core CPU).  The seed fixes the weights, the
+    shuffling, dropout and the augmentation: on a CPU the same recipe, data and seed give
+    bit-identical results without ``tf.config.experimental.enable_op_determinism()``
+    (tested); on a GPU some cuDNN kernels are not deterministic, so call it before fitting
+    when a rerun must match to the bit (it slows training down).
+    """
+    profile = profile or get_profile()
+    predict = predict or {}
+    for name, X in {"X_fit": split.X_fit, "X_val": split.X_val, **predict}.items():
+        if X is not None:
+            _check_pixels(X, name)
+    key = fit_key(recipe, split, profile, {k: fingerprint(v) for k, v in predict.items()})
+    if use_cache and (hit := load_cached(model, key)) is not None:
+        return hit
+    result = _train_keras(recipe, split, model, predict, profile.seed if recipe.seed is None else recipe.seed)
     result.key = key
     if use_cache:
         store(result)

@@ -3,7 +3,9 @@
 A :class:`Tuner` holds the current parameters of a model.  Each :meth:`Tuner.sweep`
 fits the model once per value of one parameter (in parallel, through the fit cache),
 returns a tidy table, picks the value with the best validation accuracy, and keeps it for
-the next sweep.
+the next sweep.  The model is a scikit-learn estimator or a Keras network: a ``make`` that
+returns a :class:`~digits_helpers.fitting.KerasRecipe` (e.g. ``KerasRecipe.from_flat``)
+tunes a network the same way, one fit at a time.
 """
 
 from __future__ import annotations
@@ -48,6 +50,11 @@ def run_fits(
 
     Workers run one BLAS thread each, so two fits share the two cores without
     oversubscription; each worker writes its result to the cache as soon as it ends.
+
+    Keras jobs (an estimator that is a :class:`~digits_helpers.fitting.KerasRecipe`) run one
+    at a time in this process whatever ``n_jobs`` says: TensorFlow already spreads one fit
+    over all cores (or runs it on the GPU), and a worker process would have to import
+    TensorFlow again and hold its own copy of the data.
     """
     results: list[FitResult | None] = [None] * len(jobs)
     todo = []
@@ -60,6 +67,12 @@ def run_fits(
             results[i] = hit
     bar = _progress(len(jobs), desc)
     bar.update(len(jobs) - len(todo))
+    keras_jobs = [i for i in todo if isinstance(jobs[i][0], fitting.KerasRecipe)]
+    todo = [i for i in todo if i not in keras_jobs]
+    for i in keras_jobs:
+        recipe, split, model = jobs[i]
+        results[i] = fitting.fit_keras(recipe, split, model, profile=profile)
+        bar.update()
     if len(todo) == 1 or n_jobs == 1:
         for i in todo:
             estimator, split, model = jobs[i]
@@ -107,12 +120,13 @@ class Tuner:
     """Tune ``make(**params)`` one parameter at a time on ``split``.
 
     Args:
-        make: builds an unfitted estimator from keyword parameters.
+        make: builds an unfitted estimator, or a :class:`~digits_helpers.fitting.KerasRecipe`,
+            from keyword parameters.
         params: the starting parameters.
         split: fit and validation rows.
         model: the model family's name (cache folder, table column).
         profile: the run profile (grids are cut to it); default ``$DIGITS_PROFILE``.
-        n_jobs: fits run side by side.
+        n_jobs: fits run side by side (scikit-learn only; Keras fits run one at a time).
     """
 
     def __init__(

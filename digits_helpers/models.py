@@ -1,0 +1,94 @@
+"""The Keras networks: small builders whose arguments are the tuned hyperparameters.
+
+Each builder returns an *uncompiled* ``keras.Sequential`` on 28x28 one-channel images that
+ends in a 10-way softmax; :func:`digits_helpers.fitting.fit_keras` compiles and trains it.
+``augment``, when given, is put in front of the network: random-transform layers are
+active only in training and pass images through unchanged at inference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+from keras import layers
+
+INPUT_SHAPE = (28, 28, 1)
+N_CLASSES = 10
+
+
+def background(centre: bool) -> float:
+    """The value of an empty (background) pixel: ``-0.5`` for ``x/255 - 0.5``, ``0`` for ``x/255``."""
+    return -0.5 if centre else 0.0
+
+
+def augmentation(rotation_deg: float = 10, zoom: float = 0.1, shift: float = 0.1, *,
+                 background: float) -> keras.Sequential:
+    """Random rotation (up to ``rotation_deg`` degrees either way), zoom (by up to ``zoom``)
+    and shift (by up to ``shift`` of the height and width).
+
+    Pixels moved in from outside the image get ``background``.  Keras would otherwise
+    reflect the image at its border, and its ``"constant"`` fill defaults to 0, which is
+    mid-grey, not background, once pixels are scaled to ``x/255 - 0.5``.
+    """
+    fill = {"fill_mode": "constant", "fill_value": background}
+    return keras.Sequential([
+        layers.RandomRotation(rotation_deg / 360, **fill),
+        layers.RandomZoom(zoom, **fill),
+        layers.RandomTranslation(shift, shift, **fill),
+    ], name="augmentation")
+
+
+def lenet(filters: int = 16, kernel_size: int = 3, dense_units: int = 256,
+          dropouts: Sequence[float] = (0.2, 0.2, 0.3), batch_norm: bool = False,
+          augment: keras.Layer | None = None) -> keras.Sequential:
+    """LeNet-like: conv(f)-pool-dropout, conv(2f)-pool-dropout, dense-dropout, softmax.
+
+    With ``batch_norm``, batch normalisation follows each conv and the dense layer.
+    """
+    def norm():
+        return [layers.BatchNormalization()] if batch_norm else []
+
+    return keras.Sequential([
+        keras.Input(INPUT_SHAPE),
+        *([augment] if augment is not None else []),
+        layers.Conv2D(filters, kernel_size, padding="same", activation="relu"), *norm(),
+        layers.MaxPooling2D(), layers.Dropout(dropouts[0]),
+        layers.Conv2D(2 * filters, kernel_size, padding="same", activation="relu"), *norm(),
+        layers.MaxPooling2D(), layers.Dropout(dropouts[1]),
+        layers.Flatten(),
+        layers.Dense(dense_units, activation="relu"), *norm(), layers.Dropout(dropouts[2]),
+        layers.Dense(N_CLASSES, activation="softmax"),
+    ], name="lenet")
+
+
+def deep(filters: Sequence[int] = (32, 64, 128), dropouts: Sequence[float] = (0.5, 0.4, 0.2, 0.1),
+         dense_units: int = 512, augment: keras.Layer | None = None) -> keras.Sequential:
+    """Blocks of conv-conv-pool-dropout (3x3, one block per entry of ``filters``), then
+    dense-dropout and softmax; ``dropouts`` has one rate per block and one for the dense layer."""
+    if len(dropouts) != len(filters) + 1:
+        raise ValueError(f"{len(filters)} blocks need {len(filters) + 1} dropout rates, got {len(dropouts)}")
+
+    def block(f, rate):
+        return [layers.Conv2D(f, 3, padding="same", activation="relu"),
+                layers.Conv2D(f, 3, padding="same", activation="relu"),
+                layers.MaxPooling2D(padding="same"), layers.Dropout(rate)]
+
+    return keras.Sequential([
+        keras.Input(INPUT_SHAPE),
+        *([augment] if augment is not None else []),
+        *[layer for f, rate in zip(filters, dropouts, strict=False) for layer in block(f, rate)],
+        layers.Flatten(),
+        layers.Dense(dense_units, activation="relu"), layers.Dropout(dropouts[-1]),
+        layers.Dense(N_CLASSES, activation="softmax"),
+    ], name="deep")
+
+
+BUILDERS = {"lenet": lenet, "deep": deep}
+
+
+def build(builder: str, **params) -> keras.Sequential:
+    """``BUILDERS[builder](**params)``."""
+    if builder not in BUILDERS:
+        raise ValueError(f"builder={builder!r}; expected one of {sorted(BUILDERS)}")
+    return BUILDERS[builder](**params)

@@ -1,0 +1,195 @@
+"""Keras builders, augmentation, learning-rate schedules and Keras fits (tiny, fast fits)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from digits_helpers import data, fitting, schedules
+from digits_helpers.config import PROFILES
+from digits_helpers.fitting import KerasRecipe, Split
+from digits_helpers.tuning import Tuner
+
+SMOKE = PROFILES["smoke"]
+ROOT = Path(__file__).resolve().parents[1]
+TINY = {"builder": "lenet", "filters": 4, "dense_units": 16, "epochs": 2, "batch_size": 32}
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITS_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+@pytest.fixture(scope="module")
+def tiny_split():
+    X, y, _, _ = data._embedded_split()
+    X_fit, X_val, y_fit, y_val = data.split(X[:300], y[:300], seed=0)
+    return Split(X_fit, y_fit, X_val, y_val)
+
+
+@pytest.fixture(scope="module")
+def models():
+    from digits_helpers import models
+
+    return models
+
+
+# --------------------------------------------------------------------------- schedules
+def test_compound_schedule_is_the_source_s_compounding_decay():
+    lr = 1e-3
+    for e in range(25):  # what LearningRateScheduler(lambda e, lr: lr * 0.95 ** e) does, epoch by epoch
+        lr *= 0.95**e
+        assert schedules.compound(e, 1e-3, 0.95) == pytest.approx(lr)
+        assert schedules.compound(e, 1e-3, 0.95) == pytest.approx(1e-3 * 0.95 ** (e * (e + 1) / 2))
+    assert schedules.compound(12, 1.0, 0.95) == pytest.approx(0.02, abs=0.002)  # 2 % of lr0 by epoch 12
+    assert schedules.compound(15, 1.0, 0.95) == pytest.approx(0.002, abs=0.0002)
+    assert schedules.compound(3.7, 1.0, 0.95) == schedules.compound(3, 1.0, 0.95)  # changes at whole epochs
+
+
+def test_other_schedules():
+    for e in range(25):
+        assert schedules.exponential(e, 1e-3, 0.95) == pytest.approx(1e-3 * 0.95**e)
+    cosine = schedules.schedule("warmup_cosine", 1.0, epochs=10, warmup=0.1)
+    assert cosine(0) == 0 and cosine(0.5) == pytest.approx(0.5) and cosine(1) == pytest.approx(1)
+    assert cosine(5.5) == pytest.approx(0.5) and cosine(10) == pytest.approx(0, abs=1e-12)
+    cycle = schedules.schedule("one_cycle", 1.0, epochs=10, warmup=0.3)
+    assert cycle(0) == pytest.approx(1 / 25) and cycle(3) == pytest.approx(1)
+    assert cycle(10) == pytest.approx(1 / 25e4)
+    rates = [cycle(t / 10) for t in range(101)]
+    assert np.all(np.diff(rates[:31]) > 0) and np.all(np.diff(rates[30:]) < 0)
+    assert schedules.schedule(None, 0.1)(7) == 0.1
+    with pytest.raises(ValueError, match="schedule"):
+        schedules.schedule("cosine", 0.1)
+
+
+# --------------------------------------------------------------------------- recipes and keys
+def test_recipe_from_flat_validation_and_rates():
+    recipe = KerasRecipe.from_flat(builder="lenet", filters=32, dropouts=[0.1, 0.2, 0.3], epochs=13,
+                                   schedule="compound", decay=0.95)
+    assert recipe.params == {"dropouts": (0.1, 0.2, 0.3), "filters": 32} and recipe.epochs == 13
+    assert KerasRecipe.from_flat(**recipe.flat()) == recipe and len({recipe, recipe}) == 1
+    assert recipe.rate()[12] == pytest.approx(1e-3 * 0.95**78)
+    assert len(recipe.rate(steps_per_epoch=4)) == 52
+    for bad in ({"schedule": "cosine"}, {"optimizer": "adagrad"}, {"epochs": 0},
+                {"schedule": "exponential", "reduce_lr_on_plateau": 3}):
+        with pytest.raises(ValueError):
+            KerasRecipe(**bad)
+
+
+def test_keras_key_covers_recipe_models_and_versions(tiny_split, tmp_path, monkeypatch):
+    recipe = KerasRecipe.from_flat(**TINY)
+    key = fitting.fit_key(recipe, tiny_split, SMOKE)
+    assert fitting.fit_key(KerasRecipe.from_flat(**TINY), tiny_split, SMOKE) == key
+    assert fitting.fit_key(KerasRecipe.from_flat(**{**TINY, "filters": 8}), tiny_split, SMOKE) != key
+    assert fitting.fit_key(KerasRecipe.from_flat(**TINY, seed=1), tiny_split, SMOKE) != key
+    sklearn_code = fitting.code_version()
+    edited = tmp_path / "models.py"
+    edited.write_text(fitting.KERAS_SOURCES[0].read_text() + "\n# changed\n")
+    monkeypatch.setattr(fitting, "KERAS_SOURCES", (edited, *fitting.KERAS_SOURCES[1:]))
+    assert fitting.fit_key(recipe, tiny_split, SMOKE) != key  # a change in the builders
+    assert fitting.code_version() == sklearn_code  # ... leaves scikit-learn fits alone
+    monkeypatch.undo()
+    monkeypatch.setattr(fitting, "_version", lambda package: "9.9")
+    assert fitting.fit_key(recipe, tiny_split, SMOKE) != key  # another TensorFlow or Keras
+
+
+def test_importing_the_helpers_does_not_load_tensorflow():
+    code = ("import sys; import digits_helpers.fitting, digits_helpers.tuning, digits_helpers.final;"
+            " assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+# --------------------------------------------------------------------------- builders
+def test_lenet_layers_and_parameters(models):
+    net = models.lenet(batch_norm=True)  # the source's final network
+    assert [type(layer).__name__ for layer in net.layers] == [
+        "Conv2D", "BatchNormalization", "MaxPooling2D", "Dropout",
+        "Conv2D", "BatchNormalization", "MaxPooling2D", "Dropout",
+        "Flatten", "Dense", "BatchNormalization", "Dropout", "Dense"]
+    assert net.count_params() == 410_250 and net.output_shape == (None, 10)
+    assert [layer.rate for layer in net.layers if type(layer).__name__ == "Dropout"] == [0.2, 0.2, 0.3]
+    plain = models.lenet()
+    assert len(plain.layers) == 10 and plain.count_params() == 409_034
+    # kernel 5, 8/16 filters, 128 units: 208 + 3,216 + 784*128+128 + 1,290
+    assert models.lenet(filters=8, kernel_size=5, dense_units=128).count_params() == 105_194
+
+
+def test_deep_layers_and_parameters(models):
+    net = models.deep()
+    kinds = [type(layer).__name__ for layer in net.layers]
+    assert kinds == ["Conv2D", "Conv2D", "MaxPooling2D", "Dropout"] * 3 + ["Flatten", "Dense", "Dropout", "Dense"]
+    assert net.count_params() == 1_340_650
+    assert net.layers[-4].output.shape == (None, 4 * 4 * 128)
+    with pytest.raises(ValueError, match="dropout rates"):
+        models.deep(filters=(32, 64), dropouts=(0.1, 0.1))
+
+
+def test_augmentation_fills_with_background_and_only_trains(models):
+    import keras
+
+    empty = np.full((8, 28, 28, 1), -0.5, np.float32)  # blank images, scaled x/255 - 0.5
+    moved = models.augmentation(background=-0.5)(empty, training=True)
+    assert np.allclose(keras.ops.convert_to_numpy(moved), -0.5)
+    grey = keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=0)(empty, training=True)
+    assert keras.ops.convert_to_numpy(grey).max() > -0.4  # Keras' constant fill, 0: grey borders
+
+    X, _, _, _ = data._embedded_split()
+    digits = fitting._images(X[:8], centre=True)
+    augment = models.augmentation(background=-0.5)
+    assert np.array_equal(keras.ops.convert_to_numpy(augment(digits, training=False)), digits)
+    assert not np.allclose(keras.ops.convert_to_numpy(augment(digits, training=True)), digits)
+    net = models.lenet(dropouts=(0, 0, 0), augment=augment)  # only the augmentation is random
+    assert net.count_params() == models.lenet().count_params()
+    inference = net.predict(digits, verbose=0)
+    assert np.array_equal(net.predict(digits, verbose=0), inference)
+    assert not np.allclose(keras.ops.convert_to_numpy(net(digits, training=True)), inference)
+
+
+# --------------------------------------------------------------------------- fitting
+def test_fit_keras_curves_cache_and_determinism(tiny_split, private_cache, tmp_path, monkeypatch):
+    X, _, _, _ = data._embedded_split()
+    test = X[300:350]
+    recipe = KerasRecipe.from_flat(**TINY, augment=True, schedule="compound", decay=0.5)
+    first = fitting.fit_keras(recipe, tiny_split, "cnn", predict={"test": test}, profile=SMOKE)
+    assert not first.from_cache and first.n_iter == 2 and (first.n_train, first.n_val) == (240, 60)
+    for name in ("loss", "accuracy", "val_loss", "val_accuracy", "lr", "seconds"):
+        assert len(first.curves[name]) == 2, name
+    assert first.curves["lr"] == pytest.approx([1e-3, 0.5e-3])
+    assert 0 < first.curves["seconds"][0] < first.curves["seconds"][1] <= first.fit_seconds
+    assert first.val_accuracy == pytest.approx(first.curves["val_accuracy"][-1], abs=1e-6)
+    assert first.val_proba.shape == (60, 10) and np.allclose(first.val_proba.sum(1), 1, atol=1e-4)
+    assert first.predictions["test"].shape == (50, 10) and 0 <= first.train_accuracy <= 1
+    assert first.params["filters"] == 4 and first.params["schedule"] == "compound"
+
+    again = fitting.fit(recipe, tiny_split, "cnn", predict={"test": test}, profile=SMOKE)
+    assert again.from_cache and again.key == first.key and again.fit_seconds == first.fit_seconds
+    assert len(list((private_cache / "fits" / "cnn").glob("*.joblib"))) == 1
+
+    monkeypatch.setenv("DIGITS_CACHE_DIR", str(tmp_path / "other"))
+    second = fitting.fit_keras(recipe, tiny_split, "cnn", predict={"test": test}, profile=SMOKE)
+    assert not second.from_cache and np.array_equal(second.val_proba, first.val_proba)
+    assert second.curves["loss"] == first.curves["loss"]
+
+
+def test_fit_keras_without_validation(tiny_split):
+    recipe = KerasRecipe.from_flat(**TINY, centre=False, label_smoothing=0.1, early_stopping=1,
+                                   reduce_lr_on_plateau=1)
+    result = fitting.fit_keras(recipe, Split(tiny_split.X_fit, tiny_split.y_fit), "cnn", profile=SMOKE)
+    assert result.val_accuracy is None and result.val_proba is None and result.n_val == 0
+    assert result.n_iter == 2 and "val_accuracy" not in result.curves  # callbacks need validation rows
+    assert result.curves["lr"] == pytest.approx([1e-3, 1e-3])
+    with pytest.raises(ValueError, match="already scaled"):
+        fitting.fit_keras(recipe, Split(tiny_split.X_fit / 255, tiny_split.y_fit), "cnn", profile=SMOKE)
+
+
+def test_tuner_sweeps_a_keras_recipe(tiny_split):
+    tuner = Tuner(KerasRecipe.from_flat, {**TINY, "epochs": 1}, tiny_split, "cnn", profile=SMOKE, n_jobs=2)
+    table = tuner.sweep("filters", [2, 4, 8])
+    assert list(table["value"]) == [2, 8]  # smoke: two values, both ends
+    assert table["chosen"].sum() == 1 and tuner.params["filters"] == tuner.best("filters")
+    assert not table["from_cache"].any() and (table["fit_seconds"] > 0).all()
+    assert Tuner(KerasRecipe.from_flat, {**TINY, "epochs": 1}, tiny_split, "cnn",
+                 profile=SMOKE).sweep("filters", [2, 8])["from_cache"].all()
