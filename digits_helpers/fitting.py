@@ -282,10 +282,17 @@ def fit(
         return fit_keras(estimator, split, model, predict, profile, use_cache)
     profile = profile or get_profile()
     predict = predict or {}
+    return _through_cache(estimator, split, model, predict, profile, use_cache,
+                          lambda: fit_sklearn(estimator, split, model, predict))
+
+
+def _through_cache(estimator: Any, split: Split, model: str, predict: dict[str, np.ndarray], profile: Profile,
+                   use_cache: bool, train: Any) -> FitResult:
+    """The stored result of this exact fit, or ``train()``'s, stored under its key."""
     key = fit_key(estimator, split, profile, {k: fingerprint(v) for k, v in predict.items()})
     if use_cache and (hit := load_cached(model, key)) is not None:
         return hit
-    result = fit_sklearn(estimator, split, model, predict)
+    result = train()
     result.key = key
     if use_cache:
         store(result)
@@ -543,11 +550,6 @@ def fit_keras(
     for name, X in {"X_fit": split.X_fit, "X_val": split.X_val, **predict}.items():
         if X is not None:
             _check_pixels(X, name)
-    key = fit_key(recipe, split, profile, {k: fingerprint(v) for k, v in predict.items()})
-    if use_cache and (hit := load_cached(model, key)) is not None:
-        return hit
-    result = _train_keras(recipe, split, model, predict, profile.seed if recipe.seed is None else recipe.seed)
-    result.key = key
-    if use_cache:
-        store(result)
-    return result
+    seed = profile.seed if recipe.seed is None else recipe.seed
+    return _through_cache(recipe, split, model, predict, profile, use_cache,
+                          lambda: _train_keras(recipe, split, model, predict, seed))
