@@ -12,17 +12,19 @@ from __future__ import annotations
 import numpy as np
 from sklearn.preprocessing import FunctionTransformer
 
+from .data import scale
+
 SIDE = 28
 
 
 def to_unit(X: np.ndarray) -> np.ndarray:
     """Pixels 0-255 to float32, centred: ``x / 255 - 0.5`` (the source study's scaling)."""
-    return np.asarray(X, dtype=np.float32) / np.float32(255) - np.float32(0.5)
+    return scale(X, centre=True)
 
 
 def to_01(X: np.ndarray) -> np.ndarray:
     """Pixels 0-255 to float32 in [0, 1]."""
-    return np.asarray(X, dtype=np.float32) / np.float32(255)
+    return scale(X)
 
 
 def to_unit64(X: np.ndarray) -> np.ndarray:

@@ -55,13 +55,6 @@ def mlp_model(prep: str = "scale", **params: Any) -> Pipeline:
 
 BUILDERS = {"logistic": logistic_model, "mlp": mlp_model}
 
-# The source study's final recipes (shared/bench/seed_reference.py), through our builders.
-SOURCE = {
-    "logistic": {"prep": "scale64", "solver": "newton-cg", "C": 0.1, "random_state": SEED},
-    "mlp": {"prep": "scale64", "hidden_layer_sizes": (400, 300), "learning_rate_init": 0.1,
-            "learning_rate": "invscaling", "power_t": 0.05, "batch_size": 256},
-}
-
 # What the full-profile chapters chose on the validation split.
 FINAL = {
     "logistic": {"prep": "deskew_centred", "solver": "newton-cg", "C": 0.1, "tol": 1e-3},
