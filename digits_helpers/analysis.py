@@ -243,6 +243,11 @@ def n_parameters(model: str, params: Mapping[str, Any], n_features: int = N_FEAT
     """
     if "n_parameters" in params:
         return int(params["n_parameters"])
+    if model.startswith("cnn"):  # a Keras recipe: build its network and count
+        from . import models, recipes
+
+        recipe = recipes.cnn_model(**params)
+        return int(models.build(recipe.builder, **recipe.params).count_params())
     if model == "logistic":
         return n_features * n_classes + (n_classes if params.get("fit_intercept", True) else 0)
     if model == "mlp":

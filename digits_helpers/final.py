@@ -32,7 +32,8 @@ def refit_and_submit(
     description: str,
     val_accuracy: float | None = None,
 ) -> Final:
-    """Fit ``recipes.build(model, **params)`` on all of ``digits``' labelled rows (cached),
+    """Fit ``recipes.build(model, **params)`` (a scikit-learn pipeline or, for the ``cnn_*``
+    families, a Keras recipe) on all of ``digits``' labelled rows (cached),
     write its submission, score it when the test labels are known, and record the result.
 
     The submission's file name carries the fit's cache key, so a different model never

@@ -15,12 +15,14 @@ the fit that produced it.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import inspect
 import math
 import os
 import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from importlib import metadata
@@ -327,12 +329,19 @@ class KerasRecipe:
         batch_size, epochs: as in ``model.fit``.
         centre: inputs ``x/255 - 0.5`` (the source's) or, when ``False``, ``x/255``.
         augment: random rotation (``rotation_deg``), zoom and shift of each training batch,
-            filled with the background value (:func:`digits_helpers.models.augmentation`).
+            filled with the background value.
+        augment_impl: ``"affine"``, the three transforms as one resampling
+            (:func:`digits_helpers.models.random_affine`), or ``"layers"``, Keras' three
+            random-transform layers one after the other (:func:`digits_helpers.models.augmentation`).
         label_smoothing: of the cross-entropy loss.
         early_stopping: patience in epochs on validation accuracy (best weights restored),
             or ``None``; used only when there are validation rows.
         reduce_lr_on_plateau: patience in epochs on validation accuracy, or ``None``; the
             rate is multiplied by ``plateau_factor``; only with validation rows and no schedule.
+        epoch_rates: the learning rate of each epoch, for ``schedule="per_epoch"`` (e.g. the
+            rates a plateau callback chose in an earlier fit, replayed in a refit).
+        steps_per_execution: training steps run per call into the compiled graph (as in
+            ``model.compile``): fewer Python round trips, the same arithmetic.
         seed: the fit's seed; ``None`` takes the profile's.
     """
 
@@ -347,6 +356,7 @@ class KerasRecipe:
     epochs: int = 25
     centre: bool = True
     augment: bool = False
+    augment_impl: str = "affine"
     rotation_deg: float = 10.0
     zoom: float = 0.1
     shift: float = 0.1
@@ -354,6 +364,8 @@ class KerasRecipe:
     early_stopping: int | None = None
     reduce_lr_on_plateau: int | None = None
     plateau_factor: float = 0.1
+    epoch_rates: tuple[float, ...] = ()
+    steps_per_execution: int = 16
     seed: int | None = None
 
     def __post_init__(self) -> None:
@@ -367,7 +379,11 @@ class KerasRecipe:
         if self.schedule is not None and self.reduce_lr_on_plateau is not None:
             raise ValueError(f"schedule={self.schedule!r} and reduce_lr_on_plateau={self.reduce_lr_on_plateau}:"
                              " a plateau callback cannot change a scheduled rate; use one of them")
-        for name in ("batch_size", "epochs"):
+        if self.augment_impl not in ("affine", "layers"):
+            raise ValueError(f"augment_impl={self.augment_impl!r}; expected 'affine' or 'layers'")
+        if (self.schedule == "per_epoch") != bool(self.epoch_rates):
+            raise ValueError("epoch_rates go with schedule='per_epoch', and only with it")
+        for name in ("batch_size", "epochs", "steps_per_execution"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 1:
                 raise ValueError(f"{name}={getattr(self, name)!r}; expected a positive integer")
 
@@ -391,7 +407,8 @@ class KerasRecipe:
     def rate(self, steps_per_epoch: int = 1) -> list[float]:
         """The learning rate at each training step (each epoch with the default ``1``), as
         the schedule gives it (a plateau callback may lower it further during the fit)."""
-        fn = schedules.schedule(self.schedule, self.learning_rate, self.decay, self.epochs, self.warmup)
+        fn = schedules.schedule(self.schedule, self.learning_rate, self.decay, self.epochs, self.warmup,
+                                self.epoch_rates)
         return [fn(i / steps_per_epoch) for i in range(steps_per_epoch * self.epochs)]
 
 
@@ -431,6 +448,44 @@ def _optimizer(keras: Any, recipe: KerasRecipe, steps_per_epoch: int) -> Any:
     return kinds[recipe.optimizer](learning_rate=rate)
 
 
+def import_tensorflow() -> tuple[Any, Any]:
+    """Import TensorFlow and Keras with their start-up chatter kept out of the pages.
+
+    Returns ``(tensorflow, keras)``.  TensorFlow's C++ logging below errors is silenced
+    (unless ``TF_CPP_MIN_LOG_LEVEL`` is already set), its Python logger shows errors only,
+    and the devices are listed once, so the messages of that probe come here (a chapter's
+    setup cell, whose stderr the book hides) rather than in the middle of a training.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+    import tensorflow as tf
+
+    tf.get_logger().setLevel("ERROR")
+    tf.config.list_physical_devices()
+    return tf, keras
+
+
+@contextmanager
+def _no_full_collections():
+    """Keep Python's garbage collector off the objects that exist before training.
+
+    A full collection scans every object TensorFlow, Keras and the rest have made — on a
+    two-core machine a pause of one to two seconds, about once an epoch.  Here the objects
+    alive before the fit are frozen (never scanned), automatic collection is off during the
+    fit, and the young generations are collected at each epoch's end instead.
+    """
+    gc.collect()
+    gc.freeze()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+        gc.unfreeze()
+
+
 def _train_keras(recipe: KerasRecipe, split: Split, model: str, predict: dict[str, np.ndarray],
                  seed: int) -> FitResult:
     """Build, compile and train the recipe's network (uncached) and measure it.
@@ -440,8 +495,7 @@ def _train_keras(recipe: KerasRecipe, split: Split, model: str, predict: dict[st
     ``fit_seconds`` runs from the scaling of the inputs to the end of ``model.fit``, the
     per-epoch validation included; ``curves["seconds"]`` is the same clock at each epoch's end.
     """
-    import keras
-    import tensorflow as tf
+    tf, keras = import_tensorflow()
 
     from . import models
     from .tuning import _progress
@@ -459,10 +513,16 @@ def _train_keras(recipe: KerasRecipe, split: Split, model: str, predict: dict[st
 
     train = tf.data.Dataset.from_tensor_slices((X_fit, targets(split.y_fit)))
     train = train.shuffle(len(X_fit), seed=seed).batch(recipe.batch_size)
-    if recipe.augment:
-        augment = models.augmentation(recipe.rotation_deg, recipe.zoom, recipe.shift,
-                                      background=models.background(recipe.centre))
+    fill = models.background(recipe.centre)
+    if recipe.augment and recipe.augment_impl == "layers":
+        augment = models.augmentation(recipe.rotation_deg, recipe.zoom, recipe.shift, background=fill)
         train = train.map(lambda x, y: (augment(x, training=True), y))
+    elif recipe.augment:  # a fresh, seeded pair of stateless seeds per batch, different every epoch
+        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+        train = tf.data.Dataset.zip(train, seeds).map(
+            lambda xy, s: (models.random_affine(xy[0], s, recipe.rotation_deg, recipe.zoom, recipe.shift,
+                                                background=fill), xy[1]),
+            num_parallel_calls=tf.data.AUTOTUNE)
     train = train.prefetch(tf.data.AUTOTUNE)
     net = models.build(recipe.builder, **recipe.params)
     net.compile(
@@ -471,6 +531,7 @@ def _train_keras(recipe: KerasRecipe, split: Split, model: str, predict: dict[st
         else keras.losses.SparseCategoricalCrossentropy(),
         metrics=[keras.metrics.CategoricalAccuracy(name="accuracy") if one_hot
                  else keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
+        steps_per_execution=recipe.steps_per_execution,
     )
 
     class EpochLog(keras.callbacks.Callback):
@@ -480,6 +541,7 @@ def _train_keras(recipe: KerasRecipe, split: Split, model: str, predict: dict[st
         def on_epoch_end(self, epoch, logs=None):
             curves["seconds"].append(time.perf_counter() - start)
             bar.update()
+            gc.collect(1)  # the young generations only: cheap
 
     callbacks: list[Any] = [EpochLog()]
     validation = None
@@ -492,8 +554,9 @@ def _train_keras(recipe: KerasRecipe, split: Split, model: str, predict: dict[st
         if recipe.reduce_lr_on_plateau is not None:
             callbacks.append(keras.callbacks.ReduceLROnPlateau(
                 monitor="val_accuracy", patience=recipe.reduce_lr_on_plateau, factor=recipe.plateau_factor))
-    history = net.fit(train, epochs=recipe.epochs, validation_data=validation, callbacks=callbacks,
-                      shuffle=False, verbose=0)  # the pipeline shuffles
+    with _no_full_collections():
+        history = net.fit(train, epochs=recipe.epochs, validation_data=validation, callbacks=callbacks,
+                          shuffle=False, verbose=0)  # the pipeline shuffles
     seconds = time.perf_counter() - start
     bar.close()
     for name in ("loss", "accuracy", "val_loss", "val_accuracy"):

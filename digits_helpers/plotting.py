@@ -150,6 +150,36 @@ def curves_plot(fits, labels: Sequence, curves: Sequence[str] = ("loss", "val_ac
     return fig
 
 
+def schedules_plot(rates: dict[str, Sequence[float]]) -> Figure:
+    """Learning rate per epoch (log axis) for each labelled schedule."""
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    for label, values in rates.items():
+        ax.step(np.arange(1, len(values) + 1), values, where="post", label=label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("learning rate")
+    ax.set_yscale("log")
+    ax.legend(loc="best")
+    fig.tight_layout()
+    return fig
+
+
+def time_to_accuracy(fits, labels: Sequence, floor: float | None = None) -> Figure:
+    """Validation accuracy after each epoch against the seconds of training so far, one line
+    per fit: which recipe gets how far how soon.  ``floor`` (%) cuts the first epochs off the
+    axis when they would squash the rest."""
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for fit, label in zip(fits, labels, strict=True):
+        ax.plot(fit.curves["seconds"], 100 * np.asarray(fit.curves["val_accuracy"]), "o-", markersize=3,
+                label=str(label))
+    ax.set_xlabel("training time (s)")
+    ax.set_ylabel("validation accuracy (%)")
+    if floor is not None:
+        ax.set_ylim(bottom=floor)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
 def bars_plot(frame, x: str, y: str, ylabel: str, hue: str | None = None, fmt: str = "{:.1f}") -> Figure:
     """A labelled bar chart of one column of a small table."""
     fig, ax = plt.subplots(figsize=(7, 3.4))

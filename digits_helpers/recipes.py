@@ -1,7 +1,10 @@
 """The model builders the chapters tune, and the final recipes the benchmarks time.
 
-Each builder takes the tuned hyperparameters as keywords and returns an unfitted
-scikit-learn pipeline: a preprocessing step (``prep``) and the classifier.
+Each builder takes the tuned hyperparameters as keywords and returns an unfitted model:
+for ``logistic`` and ``mlp`` a scikit-learn pipeline (a preprocessing step ``prep`` and the
+classifier), for the ``cnn_*`` families a :class:`~digits_helpers.fitting.KerasRecipe`
+(network builder, optimiser, schedule, augmentation), which :func:`digits_helpers.fitting.fit`
+trains the same way.
 
 ``FINAL`` holds each chapter's final recipe as the full-profile run of that chapter
 chose it on the validation split; the chapter shows whether its own choice still matches.
@@ -18,6 +21,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from . import features
 from .config import SEED
+from .fitting import KerasRecipe
 
 PREPS = {
     "scale": "x / 255 - 0.5 as float32",
@@ -53,14 +57,42 @@ def mlp_model(prep: str = "scale", **params: Any) -> Pipeline:
     return Pipeline([("prep", preprocessing(prep)), ("clf", MLPClassifier(**params))])
 
 
-BUILDERS = {"logistic": logistic_model, "mlp": mlp_model}
+def cnn_model(**settings: Any) -> KerasRecipe:
+    """A Keras network and its training, from one flat set of keywords
+    (:meth:`KerasRecipe.from_flat <digits_helpers.fitting.KerasRecipe.from_flat>`)."""
+    return KerasRecipe.from_flat(**settings)
+
+
+BUILDERS = {"logistic": logistic_model, "mlp": mlp_model, "cnn_lenet": cnn_model, "cnn_fast": cnn_model,
+            "cnn_deep": cnn_model}
 
 # What the full-profile chapters chose on the validation split.
 FINAL = {
     "logistic": {"prep": "deskew_centred", "solver": "newton-cg", "C": 0.1, "tol": 1e-3},
     "mlp": {"prep": "deskew", "hidden_layer_sizes": (400,), "learning_rate_init": 0.1,
             "learning_rate": "invscaling", "power_t": 0.0, "batch_size": 256, "alpha": 0.01, "max_iter": 17},
+    # The source study's final network and training (STUDY.md, convolutional network; the
+    # "cnn0" of shared/bench/seed_reference.py), through this book's pipeline.
+    "cnn_lenet": {"builder": "lenet", "filters": 16, "kernel_size": 3, "dense_units": 256,
+                  "dropouts": (0.2, 0.2, 0.3), "batch_norm": True, "optimizer": "adam", "learning_rate": 1e-3,
+                  "schedule": "compound", "decay": 0.95, "batch_size": 32, "epochs": 25, "augment": True},
+    # The training-fast chapter's recipe: one-cycle, batches of 128, a leaner LeNet-like network.
+    "cnn_fast": {"builder": "lenet", "filters": 16, "kernel_size": 3, "dense_units": 128,
+                 "dropouts": (0.1, 0.1, 0.3), "batch_norm": True, "optimizer": "adam", "learning_rate": 3e-3,
+                 "schedule": "one_cycle", "warmup": 0.3, "batch_size": 128, "epochs": 10, "augment": True},
+    # The deeper network as its chapter's validation run chose the epochs and (replayed) rates.
+    "cnn_deep": {"builder": "deep", "filters": (24, 48, 96), "dropouts": (0.25, 0.25, 0.25, 0.4),
+                 "dense_units": 256, "batch_norm": True, "optimizer": "adam", "learning_rate": 1e-3,
+                 "schedule": "per_epoch", "epoch_rates": (1e-3,) * 20, "batch_size": 128, "epochs": 20,
+                 "augment": True},
 }
+
+# The deeper network's search on the validation split: at most this many epochs, early
+# stopping after DEEP_PATIENCE epochs without progress, the rate cut (x plateau_factor)
+# after DEEP_PLATEAU.
+DEEP_MAX_EPOCHS = 30
+DEEP_PATIENCE = 5
+DEEP_PLATEAU = 2
 
 
 def build(model: str, **params: Any) -> Pipeline:

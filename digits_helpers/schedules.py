@@ -17,7 +17,7 @@ import math
 from collections.abc import Callable
 from functools import partial
 
-SCHEDULES = ("compound", "exponential", "warmup_cosine", "one_cycle")
+SCHEDULES = ("compound", "exponential", "warmup_cosine", "one_cycle", "per_epoch")
 
 
 def constant(t: float, lr0: float) -> float:
@@ -60,8 +60,13 @@ def one_cycle(t: float, lr0: float, epochs: float, warmup: float = 0.3, div: flo
     return anneal(lr0, lr0 / (div * final_div), (t - ramp) / max(epochs - ramp, 1e-12))
 
 
+def per_epoch(t: float, rates: tuple[float, ...]) -> float:
+    """A rate given for each epoch (the last one holds after the table ends)."""
+    return rates[min(math.floor(t), len(rates) - 1)]
+
+
 def schedule(name: str | None, lr0: float, decay: float = 1.0, epochs: float = 1,
-             warmup: float = 0.1) -> Callable[[float], float]:
+             warmup: float = 0.1, rates: tuple[float, ...] = ()) -> Callable[[float], float]:
     """The schedule ``name`` (one of :data:`SCHEDULES`, or ``None`` for a constant rate) as a
     function of the epoch ``t`` alone."""
     if name is None:
@@ -74,4 +79,6 @@ def schedule(name: str | None, lr0: float, decay: float = 1.0, epochs: float = 1
         return partial(warmup_cosine, lr0=lr0, epochs=epochs, warmup=warmup)
     if name == "one_cycle":
         return partial(one_cycle, lr0=lr0, epochs=epochs, warmup=warmup)
+    if name == "per_epoch":
+        return partial(per_epoch, rates=tuple(rates))
     raise ValueError(f"schedule={name!r}; expected None or one of {SCHEDULES}")

@@ -148,6 +148,73 @@ def test_augmentation_fills_with_background_and_only_trains(models):
     assert not np.allclose(keras.ops.convert_to_numpy(net(digits, training=True)), inference)
 
 
+def test_lenet_batch_norm_flags_and_momentum(models):
+    net = models.lenet(batch_norm=(False, True, True), bn_momentum=0.9)
+    norms = [layer for layer in net.layers if type(layer).__name__ == "BatchNormalization"]
+    assert len(norms) == 2 and all(n.momentum == 0.9 for n in norms)
+    assert type(net.layers[1]).__name__ == "MaxPooling2D"  # none after the first conv
+    assert models.deep(batch_norm=True).count_params() > models.deep().count_params()
+
+
+def test_affine_matrices_compose_rotation_zoom_and_shift(models):
+    identity = models.affine_matrices(np.zeros((1, 4), np.float32), 10, 0.1, 0.1)
+    assert np.allclose(identity, [[1, 0, 0, 0, 1, 0, 0, 0]], atol=1e-6)
+    shift = models.affine_matrices(np.array([[0, 0, 1, -1]], np.float32), 10, 0.1, 0.1)
+    assert np.allclose(shift, [[1, 0, -2.8, 0, 1, 2.8, 0, 0]], atol=1e-5)  # 10 % of 28 pixels
+    turn = np.asarray(models.affine_matrices(np.array([[1, 0, 0, 0]], np.float32), 90, 0, 0))[0]
+    # a quarter turn about the centre (13.5, 13.5) maps corner (0, 0) to (27, 0)
+    assert np.allclose([turn[0] * 0 + turn[1] * 0 + turn[2], turn[3] * 0 + turn[4] * 0 + turn[5]], [27, 0],
+                       atol=1e-4)
+
+
+def test_random_affine_is_seeded_fills_with_background_and_moves_digits(models):
+    X, _, _, _ = data._embedded_split()
+    digits = fitting._images(X[:16], centre=True)
+    first = np.asarray(models.random_affine(digits, [1, 2], background=-0.5))
+    assert np.array_equal(first, np.asarray(models.random_affine(digits, [1, 2], background=-0.5)))
+    assert not np.allclose(first, np.asarray(models.random_affine(digits, [1, 3], background=-0.5)))
+    assert not np.allclose(first, digits) and first.min() >= -0.5 - 1e-6 and first.max() <= 0.5 + 1e-6
+    empty = np.full((4, 28, 28, 1), -0.5, np.float32)
+    assert np.allclose(np.asarray(models.random_affine(empty, [0, 0], 30, 0.3, 0.3, background=-0.5)), -0.5)
+    assert np.allclose(np.asarray(models.random_affine(digits, [5, 5], 0, 0, 0, background=-0.5)), digits, atol=1e-5)
+
+
+def test_per_epoch_schedule_replays_a_table():
+    recipe = KerasRecipe(schedule="per_epoch", epoch_rates=(1e-3, 1e-3, 3e-4), epochs=4)
+    assert recipe.rate() == pytest.approx([1e-3, 1e-3, 3e-4, 3e-4])  # the last rate holds on
+    assert recipe.rate(2)[4:6] == pytest.approx([3e-4, 3e-4])
+    with pytest.raises(ValueError, match="epoch_rates"):
+        KerasRecipe(schedule="per_epoch")
+    with pytest.raises(ValueError, match="epoch_rates"):
+        KerasRecipe(epoch_rates=(1e-3,))
+    with pytest.raises(ValueError, match="augment_impl"):
+        KerasRecipe(augment_impl="generator")
+    with pytest.raises(ValueError, match="steps_per_execution"):
+        KerasRecipe(steps_per_execution=0)
+
+
+def test_final_cnn_recipes_build_and_count(models):
+    from digits_helpers import analysis, recipes
+
+    for name in ("cnn_lenet", "cnn_fast", "cnn_deep"):
+        recipe = recipes.build(name, **recipes.FINAL[name])
+        assert isinstance(recipe, KerasRecipe) and recipe.flat()["builder"] == recipe.builder
+        assert recipes.build(name, **recipe.flat()) == recipe  # flat() round-trips
+    lenet = recipes.FINAL["cnn_lenet"]
+    assert analysis.n_parameters("cnn_lenet", lenet) == 410_250  # the source's network
+    as_json = {k: (list(v) if isinstance(v, tuple) else v) for k, v in lenet.items()}
+    assert recipes.build("cnn_lenet", **as_json) == recipes.build("cnn_lenet", **lenet)  # a record's lists
+
+
+def test_garbage_collection_is_restored_after_a_fit(tiny_split):
+    import gc
+
+    assert gc.isenabled()
+    fitting.fit_keras(KerasRecipe.from_flat(**{**TINY, "epochs": 1}), tiny_split, "cnn", profile=SMOKE,
+                      use_cache=False)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
 # --------------------------------------------------------------------------- fitting
 def test_fit_keras_curves_cache_and_determinism(tiny_split, private_cache, tmp_path, monkeypatch):
     X, _, _, _ = data._embedded_split()
@@ -172,6 +239,9 @@ def test_fit_keras_curves_cache_and_determinism(tiny_split, private_cache, tmp_p
     second = fitting.fit_keras(recipe, tiny_split, "cnn", predict={"test": test}, profile=SMOKE)
     assert not second.from_cache and np.array_equal(second.val_proba, first.val_proba)
     assert second.curves["loss"] == first.curves["loss"]
+    layers = fitting.fit_keras(KerasRecipe.from_flat(**TINY, augment=True, augment_impl="layers",
+                                                     steps_per_execution=1), tiny_split, "cnn", profile=SMOKE)
+    assert layers.key != first.key and not np.array_equal(layers.val_proba, first.val_proba)
 
 
 def test_fit_keras_without_validation(tiny_split):
