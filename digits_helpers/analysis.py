@@ -180,7 +180,8 @@ class Choice:
 
     ``from_record`` says whether it is a recorded final model (else the fallback recipe);
     ``passed_over`` names recorded families with a higher validation accuracy that cannot
-    be refitted here (no builder).
+    be refitted here (no builder); ``val_params`` are the settings whose fit on the fitting
+    rows gave the recorded validation accuracy, when they differ from ``params``.
     """
 
     model: str
@@ -189,6 +190,12 @@ class Choice:
     val_accuracy: float | None
     from_record: bool
     passed_over: list[tuple[str, float]] = field(default_factory=list)
+    val_params: dict[str, Any] | None = None
+
+    @property
+    def fitting_params(self) -> dict[str, Any]:
+        """The settings to fit on the fitting rows: ``val_params`` if recorded, else ``params``."""
+        return self.val_params if self.val_params is not None else self.params
 
 
 def restore_tuples(value: Any) -> Any:
@@ -224,7 +231,9 @@ def choose_model(
     passed_over = []
     for r in ranked:
         if r.model in builders:
-            return Choice(r.model, restore_tuples(r.params), r.description, r.val_accuracy, True, passed_over)
+            val_params = restore_tuples(r.val_params) if r.val_params is not None else None
+            return Choice(r.model, restore_tuples(r.params), r.description, r.val_accuracy, True, passed_over,
+                          val_params)
         passed_over.append((r.model, r.val_accuracy))
     model, params, description = fallback
     return Choice(model, dict(params), description, None, False, passed_over)

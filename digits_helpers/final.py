@@ -31,13 +31,15 @@ def refit_and_submit(
     digits: Digits,
     description: str,
     val_accuracy: float | None = None,
+    val_params: dict[str, Any] | None = None,
 ) -> Final:
     """Fit ``recipes.build(model, **params)`` (a scikit-learn pipeline or, for the ``cnn_*``
     families, a Keras recipe) on all of ``digits``' labelled rows (cached),
     write its submission, score it when the test labels are known, and record the result.
 
     The submission's file name carries the fit's cache key, so a different model never
-    overwrites an earlier submission.
+    overwrites an earlier submission.  ``val_params`` are recorded when the validation
+    accuracy comes from fitting other settings than ``params`` on the fitting rows.
     """
     estimator = recipes.build(model, **params)
     fit = fitting.fit(estimator, Split(digits.X, digits.y), model, predict={"test": digits.X_test},
@@ -53,9 +55,14 @@ def refit_and_submit(
         val_accuracy=val_accuracy,
         fit_seconds=fit.fit_seconds,
         n_train=fit.n_train,
-        params={k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()},
+        params=_jsonable(params),
         submission=str(path),
         data_source=digits.source,
+        val_params=None if val_params is None else _jsonable(val_params),
     )
     results.record(record, digits.profile)
     return Final(fit, path, score, record)
+
+
+def _jsonable(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}

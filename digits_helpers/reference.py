@@ -8,7 +8,7 @@ SOURCE_RESULTS = {
     "logistic": {"label": "Logistic regression (C = 0.1)", "val_accuracy": 0.9244, "kaggle": 0.9210,
                  "seconds": 61.5},
     "mlp": {"label": "MLP (400, 300), SGD", "val_accuracy": 0.9786, "kaggle": 0.9785, "seconds": 126.0},
-    "cnn": {"label": "LeNet-like CNN, batch norm + augmentation", "val_accuracy": 0.9933,
+    "cnn_lenet": {"label": "LeNet-like CNN, batch norm + augmentation", "val_accuracy": 0.9933,
             "kaggle": 0.9925, "seconds": 673.0},
     "cnn_deep": {"label": "Deeper CNN, Bayesian-tuned", "val_accuracy": 0.9963, "kaggle": 0.995,
                  "seconds": None},

@@ -32,7 +32,11 @@ def submissions_dir(profile: Profile | None = None) -> Path:
 
 @dataclass
 class ModelRecord:
-    """One model family's final model: how it scored and what it cost."""
+    """One model family's final model: how it scored and what it cost.
+
+    ``val_params``, when set, are the settings whose fit on the fitting rows measured
+    ``val_accuracy`` (e.g. a search with early stopping whose outcome ``params`` replays).
+    """
 
     model: str
     description: str
@@ -43,6 +47,7 @@ class ModelRecord:
     params: dict[str, Any] = field(default_factory=dict)
     submission: str = ""
     data_source: str = ""
+    val_params: dict[str, Any] | None = None
 
 
 def record(result: ModelRecord, profile: Profile | None = None) -> Path:

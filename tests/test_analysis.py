@@ -25,7 +25,7 @@ from digits_helpers.analysis import (
 def record(model, val, test=0.9, seconds=1.0, params=None, source="embedded", path=""):
     return SimpleNamespace(model=model, description=f"{model} model", val_accuracy=val, test_accuracy=test,
                            fit_seconds=seconds, n_train=100, params=params or {}, submission=path,
-                           data_source=source)
+                           data_source=source, val_params=None)
 
 
 @pytest.fixture
@@ -114,6 +114,16 @@ def test_choose_model_picks_best_refittable_record():
     assert choose_model(records, ["logistic", "mlp", "cnn"], ("mlp", {}, "recipe")).model == "cnn"
 
 
+def test_choose_model_keeps_the_settings_behind_the_validation_accuracy():
+    search = {"epochs": 24, "early_stopping": 4, "dropouts": [0.25, 0.4]}
+    records = {"cnn_deep": record("cnn_deep", 0.996, params={"epochs": 13})}
+    records["cnn_deep"].val_params = search
+    choice = choose_model(records, ["cnn_deep"], ("mlp", {}, "recipe"))
+    assert choice.params == {"epochs": 13}
+    assert choice.fitting_params == {"epochs": 24, "early_stopping": 4, "dropouts": (0.25, 0.4)}
+    assert choose_model({"mlp": record("mlp", 0.97)}, ["mlp"], ("mlp", {}, "r")).fitting_params == {}
+
+
 def test_choose_model_falls_back_without_usable_records():
     records = {"mlp": record("mlp", None), "logistic": record("logistic", 0.9, source="other")}
     choice = choose_model(records, ["mlp"], ("mlp", {"max_iter": 3}, "the recipe"), data_source="embedded")
@@ -128,7 +138,7 @@ def test_n_parameters():
     assert analysis.n_parameters("mlp", {"hidden_layer_sizes": [400, 300]}) == 784 * 400 + 400 + 400 * 300 + 300 + 3010
     assert analysis.n_parameters("mlp", {}) == 784 * 100 + 100 + 1010  # scikit-learn's default (100,)
     assert analysis.n_parameters("mlp", {"hidden_layer_sizes": 50}) == 784 * 50 + 50 + 510
-    assert analysis.n_parameters("cnn", {}) is None
+    assert analysis.n_parameters("forest", {}) is None  # a family it cannot count
     assert analysis.n_parameters("cnn", {"n_parameters": 1234}) == 1234
 
 
