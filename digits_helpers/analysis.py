@@ -253,7 +253,10 @@ def n_parameters(model: str, params: Mapping[str, Any], n_features: int = N_FEAT
     if "n_parameters" in params:
         return int(params["n_parameters"])
     if model.startswith("cnn"):  # a Keras recipe: build its network and count
-        from . import models, recipes
+        from . import fitting, recipes
+
+        fitting.import_tensorflow()
+        from . import models
 
         recipe = recipes.cnn_model(**params)
         return int(models.build(recipe.builder, **recipe.params).count_params())

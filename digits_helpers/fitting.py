@@ -453,16 +453,34 @@ def import_tensorflow() -> tuple[Any, Any]:
 
     Returns ``(tensorflow, keras)``.  TensorFlow's C++ logging below errors is silenced
     (unless ``TF_CPP_MIN_LOG_LEVEL`` is already set), its Python logger shows errors only,
-    and the devices are listed once, so the messages of that probe come here (a chapter's
-    setup cell, whose stderr the book hides) rather than in the middle of a training.
+    and the devices are listed once, with standard error muted, so the messages of that
+    probe never land on a page or in the middle of a training.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
-    import tensorflow as tf
+    with _quiet_stderr():  # absl's and CUDA's start-up lines bypass the log level
+        import keras
+        import tensorflow as tf
 
-    tf.get_logger().setLevel("ERROR")
-    tf.config.list_physical_devices()
+        tf.get_logger().setLevel("ERROR")
+        tf.config.list_physical_devices()
     return tf, keras
+
+
+@contextmanager
+def _quiet_stderr():
+    """Send the process's standard error (file descriptor 2, where C++ libraries write) to
+    the null device for the duration."""
+    import sys
+
+    sys.stderr.flush()
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 @contextmanager
