@@ -20,7 +20,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from . import features
-from .config import SEED
+from .config import SEED, Profile
 from .fitting import KerasRecipe
 
 PREPS = {
@@ -97,6 +97,14 @@ FINAL = {
 DEEP_MAX_EPOCHS = 20
 DEEP_PATIENCE = 4
 DEEP_PLATEAU = 2
+
+
+def final_params(model: str, profile: Profile) -> dict[str, Any]:
+    """``FINAL[model]`` with its training epochs (a Keras recipe's ``epochs``) cut to ``profile``."""
+    params = dict(FINAL[model])
+    if "epochs" in params:
+        params["epochs"] = profile.epochs(params["epochs"])
+    return params
 
 
 def build(model: str, **params: Any) -> Pipeline:

@@ -1,4 +1,5 @@
-"""Fixtures shared by the test files: one smoke build of the book per test session."""
+"""Fixtures shared by the test files: a fit cache of each test's own, and one smoke build of
+the book per test session."""
 
 from __future__ import annotations
 
@@ -11,6 +12,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def private_cache(tmp_path, monkeypatch):
+    """A fit cache of the test's own (``DIGITS_CACHE_DIR``): no test reads another's fits."""
+    monkeypatch.setenv("DIGITS_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,7 @@ SMOKE = PROFILES["smoke"]
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("DIGITS_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path / "cache"
+pytestmark = pytest.mark.usefixtures("private_cache")  # every test fits into a cache of its own
 
 
 @pytest.fixture(scope="module")

@@ -17,10 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 TINY = {"builder": "lenet", "filters": 4, "dense_units": 16, "epochs": 2, "batch_size": 32}
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("DIGITS_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path / "cache"
+pytestmark = pytest.mark.usefixtures("private_cache")  # every test fits into a cache of its own
 
 
 @pytest.fixture(scope="module")
@@ -200,6 +197,9 @@ def test_final_cnn_recipes_build_and_count(models):
         recipe = recipes.build(name, **recipes.FINAL[name])
         assert isinstance(recipe, KerasRecipe) and recipe.flat()["builder"] == recipe.builder
         assert recipes.build(name, **recipe.flat()) == recipe  # flat() round-trips
+    assert recipes.final_params("cnn_lenet", SMOKE)["epochs"] == SMOKE.epochs(25) == 2
+    assert recipes.final_params("cnn_lenet", PROFILES["full"]) == recipes.FINAL["cnn_lenet"]
+    assert recipes.final_params("logistic", SMOKE) == recipes.FINAL["logistic"]  # no epochs to cut
     lenet = recipes.FINAL["cnn_lenet"]
     assert analysis.n_parameters("cnn_lenet", lenet) == 410_250  # the source's network
     as_json = {k: (list(v) if isinstance(v, tuple) else v) for k, v in lenet.items()}
