@@ -142,6 +142,24 @@ def deep(filters: Sequence[int] = (32, 64, 128), dropouts: Sequence[float] = (0.
 BUILDERS = {"lenet": lenet, "deep": deep}
 
 
+def multiply_adds(net: keras.Model) -> int:
+    """Multiply-adds of one image's forward pass through the conv and dense layers.
+
+    A conv layer costs output height x width x filters x kernel area x input channels, a
+    dense layer inputs x units; pooling, normalisation and activations are left out (they
+    are a few operations per value).  Training costs about three times this per image.
+    """
+    total = 0
+    for layer in net.layers:
+        if isinstance(layer, layers.Conv2D):
+            _, height, width, filters = layer.output.shape
+            kh, kw = layer.kernel_size
+            total += height * width * filters * kh * kw * layer.input.shape[-1]
+        elif isinstance(layer, layers.Dense):
+            total += layer.input.shape[-1] * layer.units
+    return int(total)
+
+
 def build(builder: str, **params) -> keras.Sequential:
     """``BUILDERS[builder](**params)``."""
     if builder not in BUILDERS:

@@ -98,15 +98,20 @@ def standard_error(accuracy: float, n: int) -> float:
     return math.sqrt(accuracy * (1 - accuracy) / max(n, 1))
 
 
-def best_index(results: Sequence[FitResult], within: float | str = 0.0, prefer: str = "first") -> int:
+def best_index(results: Sequence[FitResult], within: float | str = 0.0, prefer: str = "first",
+               eligible: Sequence[bool] | None = None) -> int:
     """The index of the chosen fit, by validation accuracy only (never by time, which varies).
 
     Candidates are the fits whose validation accuracy is within ``within`` of the best
     (``"se"``: one standard error of the best accuracy, the *one-standard-error rule*);
     among them the ``"first"`` or ``"last"`` in grid order is chosen.  With ``within=0``
-    that is the most accurate fit, ties going to the first.
+    that is the most accurate fit, ties going to the first.  ``eligible`` (one flag per
+    fit) leaves the flagged-off fits out of the choice, the best included.
     """
-    accuracies = [r.val_accuracy for r in results]
+    eligible = [True] * len(results) if eligible is None else list(eligible)
+    if len(eligible) != len(results) or not any(eligible):
+        raise ValueError(f"eligible must flag {len(results)} fits with at least one True, got {eligible}")
+    accuracies = [r.val_accuracy if ok else -np.inf for r, ok in zip(results, eligible, strict=True)]
     top = max(accuracies)
     if within == "se":
         within = standard_error(top, results[accuracies.index(top)].n_val)
@@ -161,6 +166,7 @@ class Tuner:
         keep_best: bool = True,
         within: float | str = 0.0,
         prefer: str = "first",
+        eligible: Callable[[dict[str, Any]], bool] | None = None,
     ) -> pd.DataFrame:
         """Fit once per value of ``name`` (grid cut to the profile), with ``fixed`` set too.
 
@@ -176,11 +182,14 @@ class Tuner:
         values = [v.item() if isinstance(v, np.generic) else v for v in self.profile.grid(values)]
         base = {**self.params, **(fixed or {})}
         jobs = [(self.make(**{**base, name: v}), self.split, self.model) for v in values]
+        flags = [True if eligible is None else bool(eligible({**base, name: v})) for v in values]
         results = run_fits(jobs, self.profile, self.n_jobs, desc=f"{self.model}: {step}")
-        best = best_index(results, within, prefer)
+        best = best_index(results, within, prefer, flags)
         table = pd.DataFrame(
             [{"step": step, "param": name, "value": v, **r.summary()} for v, r in zip(values, results, strict=True)]
         )
+        if eligible is not None:
+            table["eligible"] = flags
         table["chosen"] = [i == best for i in range(len(values))]
         if keep_best:
             self.params = {**base, name: values[best]}

@@ -99,6 +99,9 @@ def test_tuner_keeps_the_best_value_and_cuts_grids(small_split):
     tuner.compare({"a": {"tol": 1e-2}, "b": {}}, step="cmp")
     assert tuner.params == before
     assert len(tuner.history()) == 4
+    capped = tuner.sweep("C", [1e-4, 1.0], step="capped", eligible=lambda params: params["C"] < 1)
+    assert capped["eligible"].tolist() == [True, False] and capped["chosen"].tolist() == [True, False]
+    assert tuner.params["C"] == 1e-4
 
 
 def test_parallel_sweep_matches_serial(small_split, monkeypatch, tmp_path):
@@ -125,6 +128,11 @@ def test_best_index_rules():
     assert standard_error(0.95, 1000) == pytest.approx(0.00689, abs=1e-5)
     with pytest.raises(ValueError, match="prefer"):
         best_index(results, prefer="fastest")
+    # a budget leaves fits out: the best and the margin come from the eligible ones only
+    assert best_index(results, eligible=[True, True, False, False]) == 1
+    assert best_index(results, within=0.02, eligible=[False, True, True, True]) == 1
+    with pytest.raises(ValueError, match="eligible"):
+        best_index(results, eligible=[False] * 4)
 
 
 def test_killed_sweep_resumes_without_refitting(private_cache, monkeypatch):

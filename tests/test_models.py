@@ -114,6 +114,12 @@ def test_lenet_layers_and_parameters(models):
     assert models.lenet(filters=8, kernel_size=5, dense_units=128).count_params() == 105_194
 
 
+def test_multiply_adds_count_conv_and_dense_work(models):
+    # conv 28*28*16*9*1 + conv 14*14*32*9*16 + dense 1,568*256 + dense 256*10
+    assert models.multiply_adds(models.lenet(batch_norm=True)) == 112_896 + 903_168 + 401_408 + 2_560
+    assert models.multiply_adds(models.lenet(filters=32)) > 3 * models.multiply_adds(models.lenet())
+
+
 def test_deep_layers_and_parameters(models):
     net = models.deep()
     kinds = [type(layer).__name__ for layer in net.layers]
