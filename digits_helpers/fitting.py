@@ -22,6 +22,7 @@ import math
 import os
 import time
 import warnings
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
@@ -505,7 +506,7 @@ def _no_full_collections():
 
 
 def _train_keras(recipe: KerasRecipe, split: Split, model: str, predict: dict[str, np.ndarray],
-                 seed: int) -> FitResult:
+                 seed: int, extra_callbacks: Sequence[Any] = ()) -> FitResult:
     """Build, compile and train the recipe's network (uncached) and measure it.
 
     The training rows are shuffled by a seeded ``tf.data`` pipeline, batched, augmented
@@ -561,7 +562,7 @@ def _train_keras(recipe: KerasRecipe, split: Split, model: str, predict: dict[st
             bar.update()
             gc.collect(1)  # the young generations only: cheap
 
-    callbacks: list[Any] = [EpochLog()]
+    callbacks: list[Any] = [EpochLog(), *extra_callbacks]
     validation = None
     if split.has_validation:
         X_val = _images(split.X_val, recipe.centre)
@@ -607,6 +608,7 @@ def fit_keras(
     predict: dict[str, np.ndarray] | None = None,
     profile: Profile | None = None,
     use_cache: bool = True,
+    callbacks: Sequence[Any] | None = None,
 ) -> FitResult:
     """Train the network of ``recipe`` on ``split`` through the cache, like :func:`fit`.
 
@@ -617,7 +619,10 @@ def fit_keras(
     when there are validation rows, ``lr`` (at the epoch's start) and ``seconds``
     (cumulative).  ``train_accuracy`` is the trained network's accuracy on the fit rows
     at inference, like a scikit-learn score; ``n_iter`` counts the epochs run (fewer when
-    early stopping ended the fit).
+    early stopping ended the fit).  ``callbacks`` (Keras callbacks, e.g.
+    :func:`digits_helpers.search.pruning_callback`) run after the book's own at every epoch;
+    they cannot change the cache key, so use them with ``use_cache=False`` when they change
+    the training (an exception they raise ends the fit and is passed on, uncached).
 
     Runs on a GPU when TensorFlow sees one, else on all CPU cores; no XLA (``jit_compile``
     made this network about 4x slower on a 2-core CPU).  The seed fixes the weights, the
@@ -633,4 +638,4 @@ def fit_keras(
             _check_pixels(X, name)
     seed = profile.seed if recipe.seed is None else recipe.seed
     return _through_cache(recipe, split, model, predict, profile, use_cache,
-                          lambda: _train_keras(recipe, split, model, predict, seed))
+                          lambda: _train_keras(recipe, split, model, predict, seed, callbacks or ()))

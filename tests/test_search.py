@@ -188,3 +188,21 @@ def test_worker_objectives(tmp_path):
         search.worker("other", 1, url, objective="nope")
     with pytest.raises(ValueError, match="'digits_helpers.search:nope' cannot be imported"):
         search.worker("other", 1, url, objective="digits_helpers.search:nope")
+
+
+# --------------------------------------------------------------------------- the deeper network's search
+def test_deep_search_space_and_recipe():
+    from digits_helpers import deep_search
+    from digits_helpers.config import PROFILES
+
+    params = {"dropout_block1": 0.1, "dropout_block2": 0.2, "dropout_block3": 0.3, "dropout_dense": 0.45,
+              "dense_units": 512, "optimizer": "rmsprop"}
+    settings = deep_search.suggest(optuna.trial.FixedTrial(params))
+    assert settings == {"dropouts": (0.1, 0.2, 0.3, 0.45), "dense_units": 512, "optimizer": "rmsprop"}
+    assert deep_search.settings_of(params) == settings
+    full, smoke = PROFILES["full"], PROFILES["smoke"]
+    base = deep_search.base_params(full)
+    assert "schedule" not in base and "epoch_rates" not in base and base["epochs"] == deep_search.SEARCH_EPOCHS
+    assert base["builder"] == "deep" and deep_search.base_params(smoke)["epochs"] == 2
+    assert deep_search.n_trials(full) == deep_search.N_TRIALS and deep_search.n_trials(smoke) < deep_search.N_TRIALS
+    assert deep_search.study_name(full) != deep_search.study_name(smoke)

@@ -1,0 +1,99 @@
+"""The Bayesian search of the deeper network (the source's second write-up, with Optuna).
+
+The space is the source's: the four dropout rates (three conv blocks and the dense layer),
+the dense width and the optimiser.  Every trial trains the deeper network of
+``recipes.FINAL["cnn_deep"]`` with those settings on a stratified subset of the fitting
+rows for a few epochs, reports its validation accuracy after each epoch (the median pruner
+stops the hopeless ones) and returns the last one.  The study lives in the Optuna storage of
+:mod:`digits_helpers.search`, so a re-run resumes it and several workers can share it::
+
+    python -m digits_helpers.search worker --study deep-full-0 --trials 30 \\
+        --objective digits_helpers.deep_search:objective
+
+(the study's name carries the profile and seed: ``study_name()``).
+"""
+
+from __future__ import annotations
+
+import time
+from functools import cache
+from typing import Any
+
+import optuna
+
+from . import data, fitting, recipes, search
+from .config import Profile, get_profile
+from .fitting import FitResult, Split
+
+SEARCH_ROWS = 4_000  # fitting rows each trial trains on (full profile; all rows of a smaller profile)
+SEARCH_EPOCHS = 5  # epochs of a trial under the full profile
+N_TRIALS = 30  # trials under the full profile
+DROPOUT_RANGE = (0.0, 0.5, 0.05)  # low, high, step of each dropout rate
+DENSE_UNITS = (128, 256, 512)
+OPTIMIZERS = ("adam", "rmsprop")
+MODEL = "cnn_search"  # the fits' family name in the cache
+
+
+def n_trials(profile: Profile) -> int:
+    """Trials of the study: :data:`N_TRIALS`, four under a profile that cuts the grids."""
+    return N_TRIALS if profile.max_grid is None else 4
+
+
+def study_name(profile: Profile) -> str:
+    """One study per profile and seed (their trials are not comparable)."""
+    return f"deep-{profile.name}-{profile.seed}"
+
+
+def base_params(profile: Profile) -> dict[str, Any]:
+    """The deeper network's recipe for a trial: constant rate, :data:`SEARCH_EPOCHS` epochs."""
+    params = {k: v for k, v in recipes.FINAL["cnn_deep"].items() if k not in ("schedule", "epoch_rates")}
+    return {**params, "epochs": profile.epochs(SEARCH_EPOCHS, minimum=2)}
+
+
+def suggest(trial: optuna.Trial) -> dict[str, Any]:
+    """The trial's settings: four dropout rates, the dense width and the optimiser."""
+    low, high, step = DROPOUT_RANGE
+    dropouts = tuple(trial.suggest_float(f"dropout_{part}", low, high, step=step)
+                     for part in ("block1", "block2", "block3", "dense"))
+    return {"dropouts": dropouts, "dense_units": trial.suggest_categorical("dense_units", DENSE_UNITS),
+            "optimizer": trial.suggest_categorical("optimizer", OPTIMIZERS)}
+
+
+@cache
+def search_split(profile: Profile) -> Split:
+    """:data:`SEARCH_ROWS` stratified fitting rows and all validation rows of ``profile``."""
+    digits = data.load_digits(profile)
+    X_fit, X_val, y_fit, y_val = data.split(digits.X, digits.y, seed=profile.seed)
+    X_sub, y_sub = data.subsample(X_fit, y_fit, SEARCH_ROWS, seed=profile.seed)
+    return Split(X_sub, y_sub, X_val, y_val)
+
+
+def train(settings: dict[str, Any], profile: Profile, callbacks: list[Any] | None = None,
+          use_cache: bool = True) -> FitResult:
+    """Train the deeper network with ``settings`` on :func:`search_split` (``callbacks`` into Keras)."""
+    recipe = recipes.build("cnn_deep", **{**base_params(profile), **settings})
+    return fitting.fit_keras(recipe, search_split(profile), MODEL, profile=profile, use_cache=use_cache,
+                             callbacks=callbacks)
+
+
+def objective(trial: optuna.Trial) -> float:
+    """Train one trial's network with pruning; its last validation accuracy.
+
+    The fit is not cached (the study is the record of its trials: a pruned fit has no result
+    to store).  The trial's training seconds, pruned or not, go to its user attribute
+    ``seconds``: the search's compute.
+    """
+    profile = get_profile()
+    settings = suggest(trial)
+    start = time.perf_counter()
+    try:
+        fit = train(settings, profile, callbacks=[search.pruning_callback(trial)], use_cache=False)
+    finally:
+        trial.set_user_attr("seconds", time.perf_counter() - start)
+    return float(fit.val_accuracy)
+
+
+def settings_of(params: dict[str, Any]) -> dict[str, Any]:
+    """A trial's ``params`` (as Optuna stores them) as network settings."""
+    dropouts = tuple(params[f"dropout_{part}"] for part in ("block1", "block2", "block3", "dense"))
+    return {"dropouts": dropouts, "dense_units": params["dense_units"], "optimizer": params["optimizer"]}
