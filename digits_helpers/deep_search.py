@@ -7,7 +7,7 @@ rows for a few epochs, reports its validation accuracy after each epoch (the med
 stops the hopeless ones) and returns the last one.  The study lives in the Optuna storage of
 :mod:`digits_helpers.search`, so a re-run resumes it and several workers can share it::
 
-    python -m digits_helpers.search worker --study deep-full-0 --trials 30 \\
+    python -m digits_helpers.search worker --study deep-full-0 --trials 24 \\
         --objective digits_helpers.deep_search:objective
 
 (the study's name carries the profile and seed: ``study_name()``).
@@ -25,9 +25,9 @@ from . import data, fitting, recipes, search
 from .config import Profile, get_profile
 from .fitting import FitResult, Split
 
-SEARCH_ROWS = 4_000  # fitting rows each trial trains on (full profile; all rows of a smaller profile)
+SEARCH_ROWS = 3_000  # fitting rows each trial trains on (full profile; all rows of a smaller profile)
 SEARCH_EPOCHS = 5  # epochs of a trial under the full profile
-N_TRIALS = 30  # trials under the full profile
+N_TRIALS = 24  # trials under the full profile
 DROPOUT_RANGE = (0.0, 0.5, 0.05)  # low, high, step of each dropout rate
 DENSE_UNITS = (128, 256, 512)
 OPTIMIZERS = ("adam", "rmsprop")
