@@ -28,6 +28,7 @@ from .fitting import FitResult, Split
 SEARCH_ROWS = 3_000  # fitting rows each trial trains on (full profile; all rows of a smaller profile)
 SEARCH_EPOCHS = 5  # epochs of a trial under the full profile
 N_TRIALS = 24  # trials under the full profile
+PARTS = ("block1", "block2", "block3", "dense")  # where the four dropout rates act
 DROPOUT_RANGE = (0.0, 0.5, 0.05)  # low, high, step of each dropout rate
 DENSE_UNITS = (128, 256, 512)
 OPTIMIZERS = ("adam", "rmsprop")
@@ -53,8 +54,7 @@ def base_params(profile: Profile) -> dict[str, Any]:
 def suggest(trial: optuna.Trial) -> dict[str, Any]:
     """The trial's settings: four dropout rates, the dense width and the optimiser."""
     low, high, step = DROPOUT_RANGE
-    dropouts = tuple(trial.suggest_float(f"dropout_{part}", low, high, step=step)
-                     for part in ("block1", "block2", "block3", "dense"))
+    dropouts = tuple(trial.suggest_float(f"dropout_{part}", low, high, step=step) for part in PARTS)
     return {"dropouts": dropouts, "dense_units": trial.suggest_categorical("dense_units", DENSE_UNITS),
             "optimizer": trial.suggest_categorical("optimizer", OPTIMIZERS)}
 
@@ -95,5 +95,5 @@ def objective(trial: optuna.Trial) -> float:
 
 def settings_of(params: dict[str, Any]) -> dict[str, Any]:
     """A trial's ``params`` (as Optuna stores them) as network settings."""
-    dropouts = tuple(params[f"dropout_{part}"] for part in ("block1", "block2", "block3", "dense"))
+    dropouts = tuple(params[f"dropout_{part}"] for part in PARTS)
     return {"dropouts": dropouts, "dense_units": params["dense_units"], "optimizer": params["optimizer"]}
