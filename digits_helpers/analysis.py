@@ -252,7 +252,7 @@ def n_parameters(model: str, params: Mapping[str, Any], n_features: int = N_FEAT
     """
     if "n_parameters" in params:
         return int(params["n_parameters"])
-    if model.startswith("cnn"):  # a Keras recipe: build its network and count
+    if "builder" in params:  # a Keras recipe: build its network and count
         from . import fitting, recipes
 
         fitting.import_tensorflow()

@@ -64,7 +64,7 @@ def cnn_model(**settings: Any) -> KerasRecipe:
 
 
 BUILDERS = {"logistic": logistic_model, "mlp": mlp_model, "cnn_lenet": cnn_model, "cnn_fast": cnn_model,
-            "cnn_deep": cnn_model}
+            "cnn_deep": cnn_model, "small_cnn": cnn_model}
 
 # What the full-profile chapters chose on the validation split.
 FINAL = {
@@ -90,7 +90,22 @@ FINAL = {
                  "learning_rate": 1e-3, "plateau_factor": 0.3, "schedule": "per_epoch",
                  "epoch_rates": (1e-3,) * 9 + (3e-4,) * 9 + (9e-5,) * 2, "batch_size": 128, "epochs": 20,
                  "augment": True},
+    # The small CNN of the chapter "A small CNN against the MLP": two passes over the data
+    # (the chapter's budget), batch size and peak rate as its full-profile run chose them.
+    "small_cnn": {"builder": "small", "filters": (16, 32), "kernel_size": 3, "dense_units": 256, "dropout": 0.2,
+                  "optimizer": "adam", "learning_rate": 1e-2, "schedule": "one_cycle", "warmup": 0.3,
+                  "batch_size": 64, "epochs": 2, "augment": False},
 }
+
+# The ensemble chapter's candidates, each a recipe and an offset added to the profile's seed:
+# the fast recipe with five seeds, and with 5x5 kernels.
+ENSEMBLE_CANDIDATES = {
+    **{f"fast_seed{k}": (FINAL["cnn_fast"], k) for k in range(5)},
+    "fast_k5": ({**FINAL["cnn_fast"], "kernel_size": 5}, 5),
+}
+# The members the full-profile ensemble chapter chose on the validation split, in the order
+# they were added (what ``benchmarks/bench_models.py --model ensemble`` refits and averages).
+FINAL_ENSEMBLE = ("fast_seed0", "fast_seed1", "fast_seed2", "fast_seed3", "fast_k5")
 
 # The deeper network's search on the validation split: at most this many epochs, early
 # stopping after DEEP_PATIENCE epochs without progress, the rate cut (x plateau_factor)
@@ -106,6 +121,14 @@ def final_params(model: str, profile: Profile) -> dict[str, Any]:
     if "epochs" in params:
         params["epochs"] = profile.epochs(params["epochs"])
     return params
+
+
+def member_params(name: str, profile: Profile) -> dict[str, Any]:
+    """The recipe of ensemble candidate ``name``: epochs cut to ``profile``, seed = profile seed + offset."""
+    if name not in ENSEMBLE_CANDIDATES:
+        raise ValueError(f"{name!r} is not an ensemble candidate; expected one of {sorted(ENSEMBLE_CANDIDATES)}")
+    params, offset = ENSEMBLE_CANDIDATES[name]
+    return {**params, "epochs": profile.epochs(params["epochs"]), "seed": profile.seed + offset}
 
 
 def build(model: str, **params: Any) -> Pipeline:

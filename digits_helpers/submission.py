@@ -147,6 +147,14 @@ def score_submission(path: Path | str, folder: Path | None = None) -> Score:
     return Score(float(correct.mean()), len(truth), per_class)
 
 
+def held_out_labels(folder: Path | None = None) -> np.ndarray:
+    """The embedded test set's held-out labels, to score finished models (never to choose them).
+
+    Raises :class:`LabelsHiddenError` when the test set in ``folder`` is not the embedded one.
+    """
+    return _held_out_labels(_test_pixels(folder))
+
+
 def labels_are_available(folder: Path | None = None) -> bool:
     """Whether the test set in use is the embedded one, which can be scored locally."""
     return data.fingerprint(_test_pixels(folder)) == data.embedded_test_fingerprint()

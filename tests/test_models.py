@@ -120,6 +120,18 @@ def test_multiply_adds_count_conv_and_dense_work(models):
     assert models.multiply_adds(models.lenet(filters=32)) > 3 * models.multiply_adds(models.lenet())
 
 
+def test_small_strides_instead_of_pooling(models):
+    net = models.small()
+    assert [type(layer).__name__ for layer in net.layers] == ["Conv2D", "Conv2D", "Flatten", "Dense", "Dropout",
+                                                              "Dense"]
+    assert net.layers[0].output.shape == (None, 13, 13, 16) and net.layers[1].output.shape == (None, 6, 6, 32)
+    assert net.count_params() == 160 + 4_640 + 295_168 + 2_570
+    # conv 13*13*16*9 + conv 6*6*32*9*16 + dense 1,152*256 + dense 256*10
+    assert models.multiply_adds(net) == 24_336 + 165_888 + 294_912 + 2_560
+    # more arithmetic than the small LeNet-like network it is compared with in its chapter
+    assert models.multiply_adds(net) > models.multiply_adds(models.lenet(filters=8, dense_units=64))
+
+
 def test_deep_layers_and_parameters(models):
     net = models.deep()
     kinds = [type(layer).__name__ for layer in net.layers]
@@ -199,7 +211,7 @@ def test_per_epoch_schedule_replays_a_table():
 def test_final_cnn_recipes_build_and_count(models):
     from digits_helpers import analysis, recipes
 
-    for name in ("cnn_lenet", "cnn_fast", "cnn_deep"):
+    for name in ("cnn_lenet", "cnn_fast", "cnn_deep", "small_cnn"):
         recipe = recipes.build(name, **recipes.FINAL[name])
         assert isinstance(recipe, KerasRecipe) and recipe.flat()["builder"] == recipe.builder
         assert recipes.build(name, **recipe.flat()) == recipe  # flat() round-trips

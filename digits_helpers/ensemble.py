@@ -1,0 +1,97 @@
+"""Ensembles of networks: average the members' class probabilities, choose the members on
+validation rows only.
+
+:func:`forward_selection` is greedy ensemble selection (Caruana et al., 2004) without
+replacement: it starts from the most accurate candidate on validation and adds, one at a
+time, the candidate whose probabilities make the most accurate average, up to a maximum
+size.  The test labels play no part: the size is the smallest one whose average is the most
+accurate *on validation*, and the finished ensemble is scored on the test set afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+EPS = 1e-7
+
+
+def average(probas: Sequence[np.ndarray]) -> np.ndarray:
+    """The mean of several ``(n, classes)`` probability arrays (the ensemble's prediction)."""
+    if not probas:
+        raise ValueError("an ensemble needs at least one member's probabilities")
+    shapes = {np.shape(p) for p in probas}
+    if len(shapes) != 1:
+        raise ValueError(f"members' probabilities differ in shape: {sorted(shapes)}")
+    return np.mean(np.stack(probas), axis=0)
+
+
+def log_loss(proba: np.ndarray, y: np.ndarray) -> float:
+    """Mean negative log-probability of the true classes."""
+    return float(-np.mean(np.log(np.clip(proba[np.arange(len(y)), y], EPS, 1.0))))
+
+
+def accuracy(proba: np.ndarray, y: np.ndarray) -> float:
+    return float((proba.argmax(axis=1) == y).mean())
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What :func:`forward_selection` chose.
+
+    Attributes:
+        order: candidate names in the order they were added (``max_size`` or fewer).
+        curve: one row per ensemble size: ``size``, the ``added`` member, the average's
+            ``val_accuracy`` and ``val_log_loss``.
+        size: the chosen size; the ensemble is ``order[:size]``.
+    """
+
+    order: list[str]
+    curve: pd.DataFrame
+    size: int
+
+    @property
+    def members(self) -> list[str]:
+        return self.order[:self.size]
+
+
+def forward_selection(val_probas: Mapping[str, np.ndarray], y_val: np.ndarray, max_size: int = 5) -> Selection:
+    """Choose ensemble members greedily on validation probabilities.
+
+    At each step the candidate (not yet in the ensemble) whose addition gives the most
+    accurate average on ``y_val`` is added; ties go to the lower log loss, then to the
+    earlier candidate.  The chosen size is the smallest whose validation accuracy equals the
+    best of the curve.
+    """
+    if max_size < 1:
+        raise ValueError(f"max_size={max_size}; expected at least 1")
+    names = list(val_probas)
+    if not names:
+        raise ValueError("no candidates to choose from")
+    y_val = np.asarray(y_val)
+    for name, proba in val_probas.items():
+        if np.shape(proba) != (len(y_val), np.shape(proba)[-1]) or np.ndim(proba) != 2:
+            raise ValueError(f"candidate {name!r}: expected probabilities of shape ({len(y_val)}, classes),"
+                             f" found {np.shape(proba)}")
+    order: list[str] = []
+    total = np.zeros_like(np.asarray(val_probas[names[0]], dtype=np.float64))
+    rows = []
+    while len(order) < min(max_size, len(names)):
+        best = None
+        for name in names:
+            if name in order:
+                continue
+            mean = (total + val_probas[name]) / (len(order) + 1)
+            score = (accuracy(mean, y_val), -log_loss(mean, y_val))
+            if best is None or score > best[0]:
+                best = (score, name)
+        (acc, neg_loss), name = best
+        order.append(name)
+        total += val_probas[name]
+        rows.append({"size": len(order), "added": name, "val_accuracy": acc, "val_log_loss": -neg_loss})
+    curve = pd.DataFrame(rows)
+    size = int(curve.loc[curve["val_accuracy"] == curve["val_accuracy"].max(), "size"].min())
+    return Selection(order, curve, size)
