@@ -2,12 +2,13 @@
 
 Each builder takes the tuned hyperparameters as keywords and returns an unfitted model:
 for ``logistic`` and ``mlp`` a scikit-learn pipeline (a preprocessing step ``prep`` and the
-classifier), for the ``cnn_*`` families a :class:`~digits_helpers.fitting.KerasRecipe`
+classifier), for the ``cnn_*`` and ``small_cnn`` families a :class:`~digits_helpers.fitting.KerasRecipe`
 (network builder, optimiser, schedule, augmentation), which :func:`digits_helpers.fitting.fit`
 trains the same way.
 
 ``FINAL`` holds each chapter's final recipe as the full-profile run of that chapter
 chose it on the validation split; the chapter shows whether its own choice still matches.
+``ENSEMBLE_CANDIDATES`` and ``FINAL_ENSEMBLE`` do the same for the ensemble chapter's networks.
 """
 
 from __future__ import annotations
