@@ -30,11 +30,16 @@ def average(probas: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def log_loss(proba: np.ndarray, y: np.ndarray) -> float:
-    """Mean negative log-probability of the true classes."""
+    """Mean negative log-probability of the true classes.
+
+    (scikit-learn's ``log_loss`` warns on every call here: the networks' float32
+    probabilities sum to one only to float32 precision.)
+    """
     return float(-np.mean(np.log(np.clip(proba[np.arange(len(y)), y], EPS, 1.0))))
 
 
 def accuracy(proba: np.ndarray, y: np.ndarray) -> float:
+    """Share of rows whose most probable class is the true one."""
     return float((proba.argmax(axis=1) == y).mean())
 
 
@@ -72,10 +77,11 @@ def forward_selection(val_probas: Mapping[str, np.ndarray], y_val: np.ndarray, m
     if not names:
         raise ValueError("no candidates to choose from")
     y_val = np.asarray(y_val)
+    expected = (len(y_val), np.shape(val_probas[names[0]])[-1])
     for name, proba in val_probas.items():
-        if np.shape(proba) != (len(y_val), np.shape(proba)[-1]) or np.ndim(proba) != 2:
-            raise ValueError(f"candidate {name!r}: expected probabilities of shape ({len(y_val)}, classes),"
-                             f" found {np.shape(proba)}")
+        if np.shape(proba) != expected:
+            raise ValueError(f"candidate {name!r}: expected probabilities of shape {expected} (validation rows,"
+                             f" classes), found {np.shape(proba)}")
     order: list[str] = []
     total = np.zeros_like(np.asarray(val_probas[names[0]], dtype=np.float64))
     rows = []

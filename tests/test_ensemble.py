@@ -51,6 +51,8 @@ def test_forward_selection_rejects_bad_input():
         ensemble.forward_selection({}, y)
     with pytest.raises(ValueError, match="candidate 'b'"):
         ensemble.forward_selection({"a": one_hot([0, 1]), "b": one_hot([0, 1, 2])}, y)
+    with pytest.raises(ValueError, match="candidate 'b'"):  # another number of classes
+        ensemble.forward_selection({"a": one_hot([0, 1]), "b": one_hot([0, 1], n_classes=4)}, y)
 
 
 def test_candidates_derive_their_seeds_from_the_profile():
