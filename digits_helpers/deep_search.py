@@ -2,7 +2,7 @@
 
 The space is the source's: the four dropout rates (three conv blocks and the dense layer),
 the dense width and the optimiser.  Every trial trains the deeper network of
-``recipes.FINAL["cnn_deep"]`` with those settings on a stratified subset of the fitting
+``recipes.DEEP_NETWORK`` with those settings on a stratified subset of the fitting
 rows for a few epochs, reports its validation accuracy after each epoch (the median pruner
 stops the hopeless ones) and returns the last one.  The study lives in the Optuna storage of
 :mod:`digits_helpers.search`, so a re-run resumes it and several workers can share it::
@@ -46,9 +46,8 @@ def study_name(profile: Profile) -> str:
 
 
 def base_params(profile: Profile) -> dict[str, Any]:
-    """The deeper network's recipe for a trial: constant rate, :data:`SEARCH_EPOCHS` epochs."""
-    params = {k: v for k, v in recipes.FINAL["cnn_deep"].items() if k not in ("schedule", "epoch_rates")}
-    return {**params, "epochs": profile.epochs(SEARCH_EPOCHS, minimum=2)}
+    """The deeper network's recipe for a trial: Adam at a constant 1e-3, :data:`SEARCH_EPOCHS` epochs."""
+    return {**recipes.DEEP_NETWORK, "learning_rate": 1e-3, "epochs": profile.epochs(SEARCH_EPOCHS, minimum=2)}
 
 
 def suggest(trial: optuna.Trial) -> dict[str, Any]:

@@ -467,6 +467,22 @@ def import_tensorflow() -> tuple[Any, Any]:
     return tf, keras
 
 
+def gpu_available() -> bool:
+    """Whether TensorFlow sees a GPU."""
+    tf, _ = import_tensorflow()
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+def limit_cpu_threads(n: int) -> None:
+    """Run TensorFlow's operations on ``n`` CPU threads in this process (set once, before the
+    first operation; a process that already runs on ``n`` is left alone)."""
+    tf, _ = import_tensorflow()
+    threading = tf.config.threading
+    if threading.get_intra_op_parallelism_threads() != n:
+        threading.set_intra_op_parallelism_threads(n)
+        threading.set_inter_op_parallelism_threads(n)
+
+
 @contextmanager
 def _quiet_stderr():
     """Send the process's standard error (file descriptor 2, where C++ libraries write) to

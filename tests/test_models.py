@@ -224,6 +224,25 @@ def test_final_cnn_recipes_build_and_count(models):
     assert recipes.build("cnn_lenet", **as_json) == recipes.build("cnn_lenet", **lenet)  # a record's lists
 
 
+def test_keras_fits_side_by_side_keep_order_and_cache(tiny_split, private_cache, monkeypatch):
+    from digits_helpers import tuning
+
+    monkeypatch.setattr(fitting, "gpu_available", lambda: False)  # workers even on a GPU machine
+    jobs = [(KerasRecipe.from_flat(**{**TINY, "epochs": epochs}), tiny_split, "cnn") for epochs in (2, 1)]
+    first = tuning.run_fits(jobs, SMOKE, keras_side_by_side=True)
+    assert [fit.n_iter for fit in first] == [2, 1] and not any(fit.from_cache for fit in first)
+    again = tuning.run_fits(jobs, SMOKE, keras_side_by_side=True)
+    assert all(fit.from_cache for fit in again)
+    assert [fit.key for fit in again] == [fit.key for fit in first]
+
+
+def test_limit_cpu_threads_sets_tensorflow_once():
+    code = ("from digits_helpers import fitting; fitting.limit_cpu_threads(1); tf, _ = fitting.import_tensorflow();"
+            " tf.constant(1.0) + 1; fitting.limit_cpu_threads(1);"
+            " assert tf.config.threading.get_intra_op_parallelism_threads() == 1")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120)
+
+
 def test_garbage_collection_is_restored_after_a_fit(tiny_split):
     import gc
 
