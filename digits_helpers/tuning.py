@@ -103,9 +103,8 @@ def run_fits(
 
 
 def _fit_indexed(i: int, estimator: Any, split: Split, model: str, profile: Profile,
-                 cache: str | None = None) -> tuple[int, FitResult]:
-    if cache is not None:  # a reused worker may have started under another cache
-        os.environ[fitting.CACHE_ENV] = cache
+                 cache: str) -> tuple[int, FitResult]:
+    os.environ[fitting.CACHE_ENV] = cache  # a reused worker may have started under another cache
     if isinstance(estimator, fitting.KerasRecipe):  # in a worker: one TensorFlow thread, no bars
         os.environ[QUIET_ENV] = "1"
         fitting.limit_cpu_threads(1)
