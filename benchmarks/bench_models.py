@@ -63,10 +63,11 @@ def run_ours(model: str) -> dict:
     digits = load_digits(profile)
     if model == "ensemble":
         members = {name: recipes.member_params(name, profile) for name in recipes.FINAL_ENSEMBLE}
-        fits = [_fit("cnn_fast", params, digits) for params in members.values()]
+        fits = [_fit(family, params, digits) for family, params in members.values()]
         proba = ensemble.average([f.predictions["test"] for f in fits])
         seconds, n_iter = sum(f.fit_seconds for f in fits), sum(f.n_iter for f in fits)
-        recipe = {"members": {name: _jsonable(params) for name, params in members.items()},
+        recipe = {"members": {name: {"family": family, **_jsonable(params)}
+                              for name, (family, params) in members.items()},
                   "member_fit_seconds": [round(f.fit_seconds, 2) for f in fits]}
     else:
         params = recipes.FINAL[model]

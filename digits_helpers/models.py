@@ -83,26 +83,30 @@ def random_affine(images, seed, rotation_deg: float = 10, zoom: float = 0.1, shi
 
 def lenet(filters: int = 16, kernel_size: int = 3, dense_units: int = 256,
           dropouts: Sequence[float] = (0.2, 0.2, 0.3), batch_norm: bool | Sequence[bool] = False,
-          bn_momentum: float = 0.99, augment: keras.Layer | None = None) -> keras.Sequential:
+          bn_momentum: float = 0.99, bn_after_pool: bool = False,
+          augment: keras.Layer | None = None) -> keras.Sequential:
     """LeNet-like: conv(f)-pool-dropout, conv(2f)-pool-dropout, dense-dropout, softmax.
 
     With ``batch_norm``, batch normalisation follows each conv and the dense layer (three
     flags: after which of them).  ``bn_momentum`` is the weight of the old value in its
     running mean and variance (Keras' default 0.99; 0.9 follows a fast-changing network
-    more closely).
+    more closely).  With ``bn_after_pool``, a conv's normalisation comes after its pooling
+    instead of before: a quarter of the values to normalise, forwards and backwards.
     """
     flags = (batch_norm,) * 3 if isinstance(batch_norm, bool) else tuple(batch_norm)
 
     def norm(i):
         return [layers.BatchNormalization(momentum=bn_momentum)] if flags[i] else []
 
+    def conv_block(i, f):
+        conv, pool = layers.Conv2D(f, kernel_size, padding="same", activation="relu"), layers.MaxPooling2D()
+        return [conv, pool, *norm(i)] if bn_after_pool else [conv, *norm(i), pool]
+
     return keras.Sequential([
         keras.Input(INPUT_SHAPE),
         *([augment] if augment is not None else []),
-        layers.Conv2D(filters, kernel_size, padding="same", activation="relu"), *norm(0),
-        layers.MaxPooling2D(), layers.Dropout(dropouts[0]),
-        layers.Conv2D(2 * filters, kernel_size, padding="same", activation="relu"), *norm(1),
-        layers.MaxPooling2D(), layers.Dropout(dropouts[1]),
+        *conv_block(0, filters), layers.Dropout(dropouts[0]),
+        *conv_block(1, 2 * filters), layers.Dropout(dropouts[1]),
         layers.Flatten(),
         layers.Dense(dense_units, activation="relu"), *norm(2), layers.Dropout(dropouts[2]),
         layers.Dense(N_CLASSES, activation="softmax"),
@@ -111,12 +115,14 @@ def lenet(filters: int = 16, kernel_size: int = 3, dense_units: int = 256,
 
 def deep(filters: Sequence[int] = (32, 64, 128), dropouts: Sequence[float] = (0.5, 0.4, 0.2, 0.1),
          dense_units: int = 512, batch_norm: bool = False, bn_momentum: float = 0.99,
-         augment: keras.Layer | None = None) -> keras.Sequential:
+         bn_after_pool: bool = False, augment: keras.Layer | None = None) -> keras.Sequential:
     """Blocks of conv-conv-pool-dropout (3x3, one block per entry of ``filters``), then
     dense-dropout and softmax; ``dropouts`` has one rate per block and one for the dense layer.
 
     With ``batch_norm``, batch normalisation (running statistics with ``bn_momentum``)
-    follows each conv and the dense layer.
+    follows each conv and the dense layer; with ``bn_after_pool`` as well, one normalisation
+    per block, after its pooling, instead of one after each of its convs (at full resolution,
+    normalising costs a CPU about as much time as the convolution).
     """
     if len(dropouts) != len(filters) + 1:
         raise ValueError(f"{len(filters)} blocks need {len(filters) + 1} dropout rates, got {len(dropouts)}")
@@ -125,6 +131,10 @@ def deep(filters: Sequence[int] = (32, 64, 128), dropouts: Sequence[float] = (0.
         return [layers.BatchNormalization(momentum=bn_momentum)] if batch_norm else []
 
     def block(f, rate):
+        if bn_after_pool:
+            return [layers.Conv2D(f, 3, padding="same", activation="relu"),
+                    layers.Conv2D(f, 3, padding="same", activation="relu"),
+                    layers.MaxPooling2D(padding="same"), *norm(), layers.Dropout(rate)]
         return [layers.Conv2D(f, 3, padding="same", activation="relu"), *norm(),
                 layers.Conv2D(f, 3, padding="same", activation="relu"), *norm(),
                 layers.MaxPooling2D(padding="same"), layers.Dropout(rate)]

@@ -57,12 +57,18 @@ def test_forward_selection_rejects_bad_input():
 
 def test_candidates_derive_their_seeds_from_the_profile():
     smoke, full = PROFILES["smoke"], PROFILES["full"]
-    seeds = [recipes.member_params(name, smoke).get("seed", smoke.seed) for name in recipes.ENSEMBLE_CANDIDATES]
-    assert len(set(seeds)) == len(seeds) and smoke.seed in seeds  # every candidate starts differently
-    # offset 0 is the candidates' recipe itself (the fast recipe at 8 epochs) with the profile's seed
-    assert recipes.member_params("fast_seed0", full) == recipes.ENSEMBLE_MEMBER
-    assert recipes.ENSEMBLE_MEMBER == {**recipes.FINAL["cnn_fast"], "epochs": 8}
-    assert recipes.member_params("fast_seed0", smoke)["epochs"] == smoke.epochs(8)
+    starts = []
+    for name in recipes.ENSEMBLE_CANDIDATES:
+        family, params = recipes.member_params(name, smoke)
+        starts.append((family, params.get("seed", smoke.seed)))
+    assert len(set(starts)) == len(starts)  # no two candidates of one family start alike
+    # offset 0 is the chapters' final recipe itself (same cache key), epochs cut by the profile
+    for family in ("cnn_lenet", "cnn_fast", "cnn_deep"):
+        name = family.removeprefix("cnn_")
+        assert recipes.member_params(name, full) == (family, recipes.FINAL[family])
+        assert recipes.member_params(name, smoke) == (family, recipes.final_params(family, smoke))
+    family, params = recipes.member_params("deep_seed1", smoke)
+    assert params == {**recipes.final_params("cnn_deep", smoke), "seed": smoke.seed + 1}
     assert set(recipes.FINAL_ENSEMBLE) <= set(recipes.ENSEMBLE_CANDIDATES)
     assert len(recipes.FINAL_ENSEMBLE) <= 5
     with pytest.raises(ValueError, match="not an ensemble candidate"):
