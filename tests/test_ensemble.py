@@ -63,12 +63,13 @@ def test_candidates_derive_their_seeds_from_the_profile():
         starts.append((family, params.get("seed", smoke.seed)))
     assert len(set(starts)) == len(starts)  # no two candidates of one family start alike
     # offset 0 is the chapters' final recipe itself (same cache key), epochs cut by the profile
-    for family in ("cnn_lenet", "cnn_fast", "cnn_deep"):
+    for family in ("cnn_lenet", "cnn_fast"):
         name = family.removeprefix("cnn_")
         assert recipes.member_params(name, full) == (family, recipes.FINAL[family])
         assert recipes.member_params(name, smoke) == (family, recipes.final_params(family, smoke))
+    assert recipes.member_params("deep", full) == ("cnn_deep", recipes.DEEP_ONE_CYCLE)
     family, params = recipes.member_params("deep_seed1", smoke)
-    assert params == {**recipes.final_params("cnn_deep", smoke), "seed": smoke.seed + 1}
+    assert params == {**recipes.DEEP_ONE_CYCLE, "epochs": smoke.epochs(recipes.DEEP_MAX_EPOCHS), "seed": smoke.seed + 1}
     assert set(recipes.FINAL_ENSEMBLE) <= set(recipes.ENSEMBLE_CANDIDATES)
     assert len(recipes.FINAL_ENSEMBLE) <= 5
     with pytest.raises(ValueError, match="not an ensemble candidate"):

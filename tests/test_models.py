@@ -171,6 +171,23 @@ def test_lenet_batch_norm_flags_and_momentum(models):
     assert models.deep(batch_norm=True).count_params() > models.deep().count_params()
 
 
+def test_batch_norm_after_pooling_normalises_a_quarter_of_the_values(models):
+    def kinds(net):
+        return [type(layer).__name__ for layer in net.layers]
+
+    lenet = models.lenet(batch_norm=True, bn_after_pool=True)
+    assert kinds(lenet)[:8] == ["Conv2D", "MaxPooling2D", "BatchNormalization", "Dropout"] * 2
+    # the same weights as normalising before pooling: only the place changes
+    assert lenet.count_params() == models.lenet(batch_norm=True).count_params()
+    assert lenet.layers[2].input.shape == (None, 14, 14, 16)  # not 28 x 28
+    assert kinds(models.lenet(bn_after_pool=True)) == kinds(models.lenet())  # no normalisation: no change
+
+    deep = models.deep(batch_norm=True, bn_after_pool=True)
+    block = ["Conv2D", "Conv2D", "MaxPooling2D", "BatchNormalization", "Dropout"]
+    assert kinds(deep) == block * 3 + ["Flatten", "Dense", "BatchNormalization", "Dropout", "Dense"]
+    assert deep.count_params() < models.deep(batch_norm=True).count_params()  # one normalisation per block
+
+
 def test_affine_matrices_compose_rotation_zoom_and_shift(models):
     identity = models.affine_matrices(np.zeros((1, 4), np.float32), 10, 0.1, 0.1)
     assert np.allclose(identity, [[1, 0, 0, 0, 1, 0, 0, 0]], atol=1e-6)
