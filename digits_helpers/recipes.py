@@ -138,12 +138,19 @@ def deep_study_params(profile: Profile) -> dict[str, Any]:
             "reduce_lr_on_plateau": DEEP_PLATEAU}
 
 
+def cut_epochs(params: dict[str, Any], profile: Profile) -> dict[str, Any]:
+    """``params`` with its training epochs (a Keras recipe's ``epochs``, if any) cut to ``profile``."""
+    return {**params, "epochs": profile.epochs(params["epochs"])} if "epochs" in params else dict(params)
+
+
+def deep_one_cycle_params(profile: Profile) -> dict[str, Any]:
+    """The deeper network's one-cycle training (:data:`DEEP_ONE_CYCLE`), its epochs cut to ``profile``."""
+    return cut_epochs(DEEP_ONE_CYCLE, profile)
+
+
 def final_params(model: str, profile: Profile) -> dict[str, Any]:
     """``FINAL[model]`` with its training epochs (a Keras recipe's ``epochs``) cut to ``profile``."""
-    params = dict(FINAL[model])
-    if "epochs" in params:
-        params["epochs"] = profile.epochs(params["epochs"])
-    return params
+    return cut_epochs(FINAL[model], profile)
 
 
 def member_params(name: str, profile: Profile) -> tuple[str, dict[str, Any]]:
@@ -156,7 +163,7 @@ def member_params(name: str, profile: Profile) -> tuple[str, dict[str, Any]]:
     if name not in ENSEMBLE_CANDIDATES:
         raise ValueError(f"{name!r} is not an ensemble candidate; expected one of {sorted(ENSEMBLE_CANDIDATES)}")
     model, params, offset = ENSEMBLE_CANDIDATES[name]
-    params = {**params, "epochs": profile.epochs(params["epochs"])}
+    params = cut_epochs(params, profile)
     return model, (params if offset == 0 else {**params, "seed": profile.seed + offset})
 
 
