@@ -76,7 +76,7 @@ DEEP_NETWORK = {"builder": "deep", "filters": (16, 32, 64), "dropouts": (0.25, 0
 # The deeper network's two trainings on the validation split, both at most DEEP_MAX_EPOCHS
 # epochs: the study's (constant rate 1e-3, cut x DEEP_PLATEAU_FACTOR after DEEP_PLATEAU epochs
 # without progress, early stopping after DEEP_PATIENCE; deep_study_params) and one-cycle.
-DEEP_MAX_EPOCHS = 20
+DEEP_MAX_EPOCHS = 40
 DEEP_PATIENCE = 4
 DEEP_PLATEAU = 2
 DEEP_PLATEAU_FACTOR = 0.3
