@@ -93,7 +93,9 @@ def run_fits(
         with parallel_config(backend="loky", inner_max_num_threads=1), warnings.catch_warnings():
             # loky replaces a worker whose memory grew (TensorFlow's does) and says so: harmless
             warnings.filterwarnings("ignore", message="A worker stopped while some jobs", category=UserWarning)
-            parallel = Parallel(n_jobs=min(n_jobs, len(todo)), return_as="generator_unordered")
+            # at least two: with one, joblib would run a lone job in this process, and a Keras
+            # job would leave this process on one TensorFlow thread for good
+            parallel = Parallel(n_jobs=max(2, min(n_jobs, len(todo))), return_as="generator_unordered")
             calls = (delayed(_fit_indexed)(i, *jobs[i], profile, str(fitting.cache_dir())) for i in todo)
             for i, result in parallel(calls):
                 results[i] = result

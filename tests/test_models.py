@@ -251,6 +251,12 @@ def test_keras_fits_side_by_side_keep_order_and_cache(tiny_split, private_cache,
     again = tuning.run_fits(jobs, SMOKE, keras_side_by_side=True)
     assert all(fit.from_cache for fit in again)
     assert [fit.key for fit in again] == [fit.key for fit in first]
+    tf, _ = fitting.import_tensorflow()
+    threads = tf.config.threading.get_intra_op_parallelism_threads()
+    lone = tuning.run_fits([(KerasRecipe.from_flat(**{**TINY, "epochs": 3}), tiny_split, "cnn"), *jobs], SMOKE,
+                           keras_side_by_side=True)  # one uncached job among cached ones
+    assert [fit.n_iter for fit in lone] == [3, 2, 1] and [fit.from_cache for fit in lone] == [False, True, True]
+    assert tf.config.threading.get_intra_op_parallelism_threads() == threads  # it ran in a worker, not here
 
 
 def test_limit_cpu_threads_sets_tensorflow_once():
