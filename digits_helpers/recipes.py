@@ -100,11 +100,10 @@ FINAL = {
                  "dropouts": (0.1, 0.1, 0.3), "batch_norm": True, "bn_momentum": 0.9, "bn_after_pool": True,
                  "optimizer": "adam", "learning_rate": 3e-3, "schedule": "one_cycle", "warmup": 0.3,
                  "batch_size": 128, "epochs": 16, "augment": True, "rotation_deg": 8.0, "zoom": 0.08, "shift": 0.08},
-    # The deeper network as the full-profile chapter refitted it: the study's training (plateau
-    # and early stopping) beat one-cycle on the validation split (99.58 % against 99.50 %), so
-    # the refit replays its 20 epochs at the rates its plateau callback set (two cuts, x0.3).
-    "cnn_deep": {**DEEP_NETWORK, "learning_rate": 1e-3, "plateau_factor": DEEP_PLATEAU_FACTOR,
-                 "schedule": "per_epoch", "epoch_rates": (1e-3,) * 11 + (3e-4,) * 5 + (9e-5,) * 4, "epochs": 20},
+    # The deeper network as the full-profile chapter refitted it: one-cycle over 40 epochs beat
+    # the study's plateau training on the validation split (99.67 % against 99.60 %, early
+    # stopping after 28 epochs), and its refit is the same recipe.
+    "cnn_deep": DEEP_ONE_CYCLE,
     # The small CNN of the chapter "A small CNN against the MLP": two passes over the data
     # (the chapter's budget), batch size and peak rate as its full-profile run chose them.
     "small_cnn": {"builder": "small", "filters": (16, 32), "kernel_size": 3, "dense_units": 256, "dropout": 0.2,
