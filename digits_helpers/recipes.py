@@ -126,7 +126,7 @@ ENSEMBLE_CANDIDATES = {
 }
 # The members the full-profile ensemble chapter chose on the validation split, in the order
 # they were added (what ``benchmarks/bench_models.py --model ensemble`` refits and averages).
-FINAL_ENSEMBLE = ("deep_seed1", "deep")
+FINAL_ENSEMBLE = ("deep", "deep_seed1")
 
 
 def deep_study_params(profile: Profile) -> dict[str, Any]:
