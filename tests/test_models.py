@@ -71,7 +71,7 @@ def test_recipe_from_flat_validation_and_rates():
     assert recipe.rate()[12] == pytest.approx(1e-3 * 0.95**78)
     assert len(recipe.rate(steps_per_epoch=4)) == 52
     for bad in ({"schedule": "cosine"}, {"optimizer": "adagrad"}, {"epochs": 0},
-                {"schedule": "exponential", "reduce_lr_on_plateau": 3}):
+                {"schedule": "exponential", "reduce_lr_on_plateau": 3}, {"precision": "float16"}):
         with pytest.raises(ValueError):
             KerasRecipe(**bad)
 
@@ -302,6 +302,26 @@ def test_fit_keras_curves_cache_and_determinism(tiny_split, private_cache, tmp_p
     layers = fitting.fit_keras(KerasRecipe.from_flat(**TINY, augment=True, augment_impl="layers",
                                                      steps_per_execution=1), tiny_split, "cnn", profile=SMOKE)
     assert layers.key != first.key and not np.array_equal(layers.val_proba, first.val_proba)
+
+
+def test_mixed_precision_keeps_float32_probabilities_and_restores_the_policy(tiny_split, monkeypatch):
+    import keras
+
+    one_epoch = {**TINY, "epochs": 1}
+    mixed = fitting.fit_keras(KerasRecipe.from_flat(**one_epoch, precision="mixed_bfloat16"), tiny_split, "cnn",
+                              profile=SMOKE)
+    assert keras.mixed_precision.global_policy().name == "float32"  # later networks are not affected
+    assert mixed.params["precision"] == "mixed_bfloat16" and mixed.val_proba.dtype == np.float32
+    assert np.allclose(mixed.val_proba.sum(1), 1, atol=1e-5)  # the softmax ran in float32
+    plain = fitting.fit_keras(KerasRecipe.from_flat(**one_epoch), tiny_split, "cnn", profile=SMOKE)
+    assert plain.key != mixed.key and not np.array_equal(plain.val_proba, mixed.val_proba)
+
+    # "auto" is resolved before the cache key: the key and params name the precision used
+    for native, used in ((True, mixed), (False, plain)):
+        monkeypatch.setattr(fitting, "native_bfloat16", lambda native=native: native)
+        auto = fitting.fit_keras(KerasRecipe.from_flat(**one_epoch, precision="auto"), tiny_split, "cnn",
+                                 profile=SMOKE)
+        assert auto.from_cache and auto.key == used.key and auto.params["precision"] == used.params["precision"]
 
 
 def test_fit_keras_without_validation(tiny_split):
