@@ -562,9 +562,9 @@ def _train_keras(recipe: KerasRecipe, split: Split, model: str, predict: dict[st
     batch by batch when the recipe says so (training only), and prefetched.
     ``fit_seconds`` runs from the scaling of the inputs to the end of ``model.fit``, the
     per-epoch validation included; ``curves["seconds"]`` is the same clock at each epoch's end.
+    ``recipe.precision`` is already resolved (:func:`fit_keras` does it, before the cache key).
     """
     _, keras = import_tensorflow()
-    recipe = resolve_precision(recipe)
     keras.backend.clear_session()  # fresh layer names and graphs for every fit of a sweep
     keras.utils.set_random_seed(seed)  # Python, NumPy and TensorFlow: weights, dropout, augmentation
     keras.mixed_precision.set_global_policy(recipe.precision)  # clear_session resets it
