@@ -119,18 +119,21 @@ FINAL = {
 # profile's seed. Offset 0 is a recipe chapter 04 or 05 trains itself, so its fits (on the
 # validation split, and on all rows for the final ones) are read from the cache in a
 # whole-book build: the final recipes of ``cnn_lenet`` and ``cnn_fast``, and the deeper
-# network's one-cycle training (a recipe that needs no validation rows to refit). The other
-# offsets retrain a recipe from another start.
+# network's one-cycle training (a recipe that needs no validation rows to refit). The
+# deeper network, the most accurate of them, is also trained from ENSEMBLE_DEEP_SEEDS other
+# seeds, so that an ensemble of up to five networks can be all deeper networks.
+ENSEMBLE_DEEP_SEEDS = 4
 ENSEMBLE_CANDIDATES = {
     "lenet": ("cnn_lenet", FINAL["cnn_lenet"], 0),
     "fast": ("cnn_fast", FINAL["cnn_fast"], 0),
     "deep": ("cnn_deep", DEEP_ONE_CYCLE, 0),
-    "fast_seed1": ("cnn_fast", FINAL["cnn_fast"], 1),
-    "deep_seed1": ("cnn_deep", DEEP_ONE_CYCLE, 1),
+    **{f"deep_seed{k}": ("cnn_deep", DEEP_ONE_CYCLE, k) for k in range(1, ENSEMBLE_DEEP_SEEDS + 1)},
 }
 # The members the full-profile ensemble chapter chose on the validation split, in the order
 # they were added (what ``benchmarks/bench_models.py --model ensemble`` refits and averages).
-FINAL_ENSEMBLE = ("deep", "deep_seed1")
+# (Full profile, the deeper networks in mixed bfloat16: validation 99.65 % for the first,
+# 99.69 % for two, 99.70 % for three; four and five added nothing.)
+FINAL_ENSEMBLE = ("deep_seed1", "deep_seed3", "deep")
 
 
 def deep_study_params(profile: Profile) -> dict[str, Any]:

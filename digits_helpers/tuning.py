@@ -49,8 +49,12 @@ def run_fits(
     n_jobs: int = 2,
     desc: str = "fits",
     keras_side_by_side: bool = False,
+    predict: dict[str, np.ndarray] | None = None,
 ) -> list[FitResult]:
     """Fit ``(estimator, split, model)`` jobs, cached ones read back, the rest in parallel.
+
+    ``predict`` (e.g. ``{"test": X_test}``) names sets whose class probabilities every fit
+    returns in its ``predictions``, as in :func:`~digits_helpers.fitting.fit`.
 
     Workers run one BLAS thread each, so two fits share the two cores without
     oversubscription; each worker writes its result to the cache as soon as it ends.
@@ -64,10 +68,14 @@ def run_fits(
     sooner than the same fits one after the other, each taking about 1.4x as long as alone:
     compare such fits' seconds with each other only.
     """
+    predict = predict or {}
+    extra = {k: fitting.fingerprint(v) for k, v in predict.items()}
     results: list[FitResult | None] = [None] * len(jobs)
     todo = []
     for i, (estimator, split, model) in enumerate(jobs):
-        key = fitting.fit_key(estimator, split, profile, {})
+        if isinstance(estimator, fitting.KerasRecipe):
+            estimator = fitting.resolve_precision(estimator)  # the key fit_keras stores under
+        key = fitting.fit_key(estimator, split, profile, extra)
         hit = fitting.load_cached(model, key)
         if hit is None:
             todo.append(i)
@@ -82,12 +90,12 @@ def run_fits(
         todo, keras_jobs = todo + keras_jobs, []
     for i in keras_jobs:
         recipe, split, model = jobs[i]
-        results[i] = fitting.fit_keras(recipe, split, model, profile=profile)
+        results[i] = fitting.fit_keras(recipe, split, model, predict, profile=profile)
         bar.update()
     if (len(todo) == 1 and not side_by_side) or n_jobs == 1:
         for i in todo:
             estimator, split, model = jobs[i]
-            results[i] = fitting.fit(estimator, split, model, profile=profile)
+            results[i] = fitting.fit(estimator, split, model, predict, profile=profile)
             bar.update()
     elif todo:
         with parallel_config(backend="loky", inner_max_num_threads=1), warnings.catch_warnings():
@@ -96,7 +104,7 @@ def run_fits(
             # at least two: with one, joblib would run a lone job in this process, and a Keras
             # job would leave this process on one TensorFlow thread for good
             parallel = Parallel(n_jobs=max(2, min(n_jobs, len(todo))), return_as="generator_unordered")
-            calls = (delayed(_fit_indexed)(i, *jobs[i], profile, str(fitting.cache_dir())) for i in todo)
+            calls = (delayed(_fit_indexed)(i, *jobs[i], profile, str(fitting.cache_dir()), predict) for i in todo)
             for i, result in parallel(calls):
                 results[i] = result
                 bar.update()
@@ -104,13 +112,13 @@ def run_fits(
     return results  # type: ignore[return-value]
 
 
-def _fit_indexed(i: int, estimator: Any, split: Split, model: str, profile: Profile,
-                 cache: str) -> tuple[int, FitResult]:
+def _fit_indexed(i: int, estimator: Any, split: Split, model: str, profile: Profile, cache: str,
+                 predict: dict[str, np.ndarray]) -> tuple[int, FitResult]:
     os.environ[fitting.CACHE_ENV] = cache  # a reused worker may have started under another cache
     if isinstance(estimator, fitting.KerasRecipe):  # in a worker: one TensorFlow thread, no bars
         os.environ[QUIET_ENV] = "1"
         fitting.limit_cpu_threads(1)
-    return i, fitting.fit(estimator, split, model, profile=profile)
+    return i, fitting.fit(estimator, split, model, predict, profile=profile)
 
 
 def standard_error(accuracy: float, n: int) -> float:

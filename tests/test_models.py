@@ -258,6 +258,27 @@ def test_keras_fits_side_by_side_keep_order_and_cache(tiny_split, private_cache,
     assert [fit.n_iter for fit in lone] == [3, 2, 1] and [fit.from_cache for fit in lone] == [False, True, True]
     assert tf.config.threading.get_intra_op_parallelism_threads() == threads  # it ran in a worker, not here
 
+def test_side_by_side_fits_predict_and_find_auto_precision_fits_in_the_cache(tiny_split, monkeypatch):
+    from digits_helpers import tuning
+
+    monkeypatch.setattr(fitting, "gpu_available", lambda: False)
+    X_test = data._embedded_split()[2][:50]
+    jobs = [(KerasRecipe.from_flat(**{**TINY, "epochs": 1, "seed": seed, "precision": "auto"}), tiny_split, "cnn")
+            for seed in (0, 1)]
+    first = tuning.run_fits(jobs, SMOKE, keras_side_by_side=True, predict={"test": X_test})
+    assert [fit.predictions["test"].shape for fit in first] == [(50, 10)] * 2
+    assert first[0].params["precision"] in ("float32", "mixed_bfloat16")  # resolved, not "auto"
+
+    def no_workers(*args, **kwargs):
+        raise AssertionError("every fit is cached: run_fits must not start workers")
+
+    monkeypatch.setattr(tuning, "Parallel", no_workers)
+    again = tuning.run_fits(jobs, SMOKE, keras_side_by_side=True, predict={"test": X_test})
+    assert all(fit.from_cache for fit in again) and [f.key for f in again] == [f.key for f in first]
+    np.testing.assert_array_equal(again[1].predictions["test"], first[1].predictions["test"])
+    alone = fitting.fit(jobs[1][0], tiny_split, "cnn", predict={"test": X_test}, profile=SMOKE)
+    assert alone.from_cache and alone.key == first[1].key  # the key fitting.fit looks up
+
 
 def test_limit_cpu_threads_sets_tensorflow_once():
     code = ("from digits_helpers import fitting; fitting.limit_cpu_threads(1); tf, _ = fitting.import_tensorflow();"
