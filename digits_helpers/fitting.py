@@ -289,10 +289,24 @@ def fit(
                           lambda: fit_sklearn(estimator, split, model, predict))
 
 
+def _predict_key(estimator: Any, split: Split, profile: Profile, predict: dict[str, np.ndarray]) -> str:
+    """:func:`fit_key` of a fit that also predicts the sets in ``predict``."""
+    return fit_key(estimator, split, profile, {k: fingerprint(v) for k, v in predict.items()})
+
+
+def cached_fit(estimator: Any, split: Split, model: str, predict: dict[str, np.ndarray] | None = None,
+               profile: Profile | None = None) -> FitResult | None:
+    """What :func:`fit` would read from the cache for these arguments (a Keras recipe's
+    ``"auto"`` precision resolved, as :func:`fit_keras` does), or ``None``; trains nothing."""
+    if isinstance(estimator, KerasRecipe):
+        estimator = resolve_precision(estimator)
+    return load_cached(model, _predict_key(estimator, split, profile or get_profile(), predict or {}))
+
+
 def _through_cache(estimator: Any, split: Split, model: str, predict: dict[str, np.ndarray], profile: Profile,
                    use_cache: bool, train: Any) -> FitResult:
     """The stored result of this exact fit, or ``train()``'s, stored under its key."""
-    key = fit_key(estimator, split, profile, {k: fingerprint(v) for k, v in predict.items()})
+    key = _predict_key(estimator, split, profile, predict)
     if use_cache and (hit := load_cached(model, key)) is not None:
         return hit
     result = train()

@@ -69,14 +69,10 @@ def run_fits(
     compare such fits' seconds with each other only.
     """
     predict = predict or {}
-    extra = {k: fitting.fingerprint(v) for k, v in predict.items()}
     results: list[FitResult | None] = [None] * len(jobs)
     todo = []
     for i, (estimator, split, model) in enumerate(jobs):
-        if isinstance(estimator, fitting.KerasRecipe):
-            estimator = fitting.resolve_precision(estimator)  # the key fit_keras stores under
-        key = fitting.fit_key(estimator, split, profile, extra)
-        hit = fitting.load_cached(model, key)
+        hit = fitting.cached_fit(estimator, split, model, predict, profile)
         if hit is None:
             todo.append(i)
         else:

@@ -258,6 +258,7 @@ def test_keras_fits_side_by_side_keep_order_and_cache(tiny_split, private_cache,
     assert [fit.n_iter for fit in lone] == [3, 2, 1] and [fit.from_cache for fit in lone] == [False, True, True]
     assert tf.config.threading.get_intra_op_parallelism_threads() == threads  # it ran in a worker, not here
 
+
 def test_side_by_side_fits_predict_and_find_auto_precision_fits_in_the_cache(tiny_split, monkeypatch):
     from digits_helpers import tuning
 
