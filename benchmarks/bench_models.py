@@ -50,15 +50,8 @@ def _fit(model: str, params: dict, digits):
     return fit_sklearn(estimator, split, model, predict={"test": digits.X_test})
 
 
-def _jsonable(params: dict, fit=None) -> dict:
-    """``params`` for JSON; with ``fit``, the precision it trained in (``"auto"`` resolved)."""
-    if fit is not None and "precision" in fit.params:
-        params = {**params, "precision": fit.params["precision"]}
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}
-
-
 def run_ours(model: str) -> dict:
-    from digits_helpers import ensemble, recipes, submission
+    from digits_helpers import ensemble, recipes, results, submission
     from digits_helpers.config import PROFILES
     from digits_helpers.data import load_digits
 
@@ -69,14 +62,14 @@ def run_ours(model: str) -> dict:
         fits = [_fit(family, params, digits) for family, params in members.values()]
         proba = ensemble.average([f.predictions["test"] for f in fits])
         seconds, n_iter = sum(f.fit_seconds for f in fits), sum(f.n_iter for f in fits)
-        recipe = {"members": {name: {"family": family, **_jsonable(params, fit)}
+        recipe = {"members": {name: {"family": family, **results.jsonable_params(params, fit)}
                               for (name, (family, params)), fit in zip(members.items(), fits, strict=True)},
                   "member_fit_seconds": [round(f.fit_seconds, 2) for f in fits]}
     else:
         params = recipes.FINAL[model]
         result = _fit(model, params, digits)
         proba, seconds, n_iter = result.predictions["test"], result.fit_seconds, result.n_iter
-        recipe = _jsonable(params, result)
+        recipe = results.jsonable_params(params, result)
     with tempfile.TemporaryDirectory() as tmp:
         path = submission.write_submission(proba.argmax(1), Path(tmp) / "submission.csv")
         score = submission.score_submission(path, digits.folder) if digits.is_embedded else None

@@ -14,8 +14,11 @@ hidden.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import math
 import os
+import sys
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -275,10 +278,49 @@ class Digits:
         return side_length(self.X.shape[1])
 
 
+def _parsed_identity(folder: Path) -> str:
+    """What the parsed arrays of ``folder``'s CSVs depend on: the files' paths, sizes and
+    modification times, and this module's reading and validation code."""
+    h = hashlib.sha256(inspect.getsource(sys.modules[__name__]).encode())
+    for name in ("train.csv", "test.csv"):
+        stat = (folder / name).stat()
+        h.update(f"{folder / name} {stat.st_size} {stat.st_mtime_ns}".encode())
+    return h.hexdigest()[:20]
+
+
+def _parsed_path(folder: Path) -> Path:
+    """Where the validated arrays of ``folder``'s CSVs are kept between runs: one file per
+    data folder, in the fits' cache folder (``$DIGITS_CACHE_DIR`` or ``.cache/``)."""
+    from .fitting import cache_dir  # fitting imports this module
+
+    return cache_dir() / "data" / f"{hashlib.sha256(str(folder).encode()).hexdigest()[:16]}.npz"
+
+
 @lru_cache(maxsize=4)
-def _read_pair(folder: Path, train_mtime: float, test_mtime: float):
+def _read_pair(folder: Path, identity: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``train.csv``'s pixels and labels and ``test.csv``'s pixels, validated.
+
+    Reading and checking 70,000 CSV rows takes seconds, which every notebook would pay at
+    its start; the arrays are therefore kept (uncompressed ``.npz``) under the files'
+    ``identity`` and read back while the files and this module are unchanged.  Any change
+    of either reads and validates the CSVs again.  The CSVs themselves are never written.
+    """
+    kept = _parsed_path(folder)
+    try:
+        with np.load(kept) as npz:
+            if str(npz["identity"]) == identity:
+                return npz["X"], npz["y"], npz["X_test"]
+    except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile):
+        pass  # absent, from another version, or unreadable: read the CSVs
     X, y = read_digits_csv(folder / "train.csv", labelled=True)
     X_test, _ = read_digits_csv(folder / "test.csv", labelled=False)
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_name(f".{kept.stem}.{os.getpid()}.partial.npz")
+        np.savez(partial, identity=np.array(identity), X=X, y=y, X_test=X_test)
+        partial.replace(kept)
+    except OSError:
+        pass  # a read-only cache folder only costs the next run the reading
     return X, y, X_test
 
 
@@ -291,12 +333,18 @@ def subsample(X: np.ndarray, y: np.ndarray, n: int | None, seed: int) -> tuple[n
     return X[keep], y[keep]
 
 
+def read_csvs(folder: Path | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All of ``folder``'s digits (default: :func:`data_dir`), validated: ``train.csv``'s
+    pixels and labels and ``test.csv``'s pixels (read back from the cache while unchanged)."""
+    folder = ensure_csvs(folder).resolve()
+    return _read_pair(folder, _parsed_identity(folder))
+
+
 def load_digits(profile: Profile | None = None, folder: Path | None = None) -> Digits:
     """Load the labelled and test digits for ``profile`` (default: ``$DIGITS_PROFILE``)."""
     profile = profile or get_profile()
-    folder = ensure_csvs(folder)
-    train, test = folder / "train.csv", folder / "test.csv"
-    X, y, X_test = _read_pair(folder.resolve(), train.stat().st_mtime, test.stat().st_mtime)
+    folder = ensure_csvs(folder).resolve()
+    X, y, X_test = read_csvs(folder)
     source = SOURCE_EMBEDDED if fingerprint(X_test) == embedded_test_fingerprint() else SOURCE_KAGGLE
     X_sub, y_sub = subsample(X, y, profile.n_rows, profile.seed)
     return Digits(X_sub, y_sub, X_test, source, folder, profile, len(X))

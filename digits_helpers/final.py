@@ -55,14 +55,10 @@ def refit_and_submit(
         val_accuracy=val_accuracy,
         fit_seconds=fit.fit_seconds,
         n_train=fit.n_train,
-        params=_jsonable(params),
+        params=results.jsonable_params(params, fit),
         submission=str(path),
         data_source=digits.source,
-        val_params=None if val_params is None else _jsonable(val_params),
+        val_params=None if val_params is None else results.jsonable_params(val_params),
     )
     results.record(record, digits.profile)
     return Final(fit, path, score, record)
-
-
-def _jsonable(params: dict[str, Any]) -> dict[str, Any]:
-    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}

@@ -50,6 +50,14 @@ class ModelRecord:
     val_params: dict[str, Any] | None = None
 
 
+def jsonable_params(params: dict[str, Any], fit: Any = None) -> dict[str, Any]:
+    """``params`` as JSON keeps them (tuples as lists); with ``fit`` (a
+    :class:`~digits_helpers.fitting.FitResult`), the precision it trained in, ``"auto"`` resolved."""
+    if fit is not None and "precision" in fit.params:
+        params = {**params, "precision": fit.params["precision"]}
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}
+
+
 def record(result: ModelRecord, profile: Profile | None = None) -> Path:
     """Write (or replace) the record of ``result.model`` for this profile."""
     path = results_dir(profile) / f"{result.model}.json"

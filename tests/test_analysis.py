@@ -9,7 +9,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from digits_helpers import analysis, plotting, submission
+from digits_helpers import analysis, plotting, results, submission
 from digits_helpers.analysis import (
     choose_model,
     confused_pairs,
@@ -223,3 +223,11 @@ def test_named_list_and_rank_phrase():
     assert analysis.rank_phrase(1, 3, "confusion") == "the most frequent confusion, tied with 2 others"
     assert analysis.rank_phrase(2, 2, "pair") == "the 2nd most frequent pair, tied with 1 other"
     assert analysis.rank_phrase(None, 0, "pair") == "not among the pairs seen at all"
+
+
+def test_recorded_params_are_json_and_name_the_precision_the_fit_used():
+    params = {"filters": (16, 32), "precision": "auto"}
+    assert results.jsonable_params(params) == {"filters": [16, 32], "precision": "auto"}
+    fit = SimpleNamespace(params={"filters": (16, 32), "precision": "mixed_bfloat16"})
+    assert results.jsonable_params(params, fit) == {"filters": [16, 32], "precision": "mixed_bfloat16"}
+    assert results.jsonable_params({"C": 1.0}, SimpleNamespace(params={"C": 1.0})) == {"C": 1.0}

@@ -124,3 +124,36 @@ def test_side_length():
     assert data.side_length(784) == 28
     with pytest.raises(ValueError, match="783 pixels do not form a square"):
         data.side_length(783)
+
+
+def test_parsed_csvs_are_kept_and_reread_when_a_file_changes(tmp_path, monkeypatch):
+    monkeypatch.setenv("DIGITS_CACHE_DIR", str(tmp_path / "cache"))
+    rng = np.random.default_rng(2)
+    train = pd.DataFrame(rng.integers(0, 256, (12, 784)), columns=data.pixel_columns())
+    train.insert(0, "label", np.arange(12) % 10)
+    train.to_csv(tmp_path / "train.csv", index=False)
+    test = pd.DataFrame(rng.integers(0, 256, (5, 784)), columns=data.pixel_columns())
+    test.to_csv(tmp_path / "test.csv", index=False)
+    first = data.load_digits(PROFILES["full"], folder=tmp_path)
+    kept = data._parsed_path(tmp_path.resolve())
+    assert kept.is_file()
+    data._read_pair.cache_clear()  # as in a new process
+    reading = []
+    monkeypatch.setattr(data, "read_digits_csv", lambda *a, **k: reading.append(a) or pytest.fail("re-read"))
+    again = data.load_digits(PROFILES["full"], folder=tmp_path)
+    assert not reading and np.array_equal(first.X, again.X) and np.array_equal(first.X_test, again.X_test)
+    monkeypatch.undo()
+    monkeypatch.setenv("DIGITS_CACHE_DIR", str(tmp_path / "cache"))
+    # a changed file is read (and validated) again: a bad label is reported, not served from the cache
+    train.loc[3, "label"] = 11
+    train.to_csv(tmp_path / "train.csv", index=False)
+    with pytest.raises(ValueError, match=r"train\.csv.*label"):
+        data.load_digits(PROFILES["full"], folder=tmp_path)
+    # a damaged kept file (cut short, or not an npz at all) is only a cache miss
+    train.loc[3, "label"] = 3
+    train.to_csv(tmp_path / "train.csv", index=False)
+    data.load_digits(PROFILES["full"], folder=tmp_path)
+    for damage in (kept.read_bytes()[:1000], b"not an npz"):
+        kept.write_bytes(damage)
+        data._read_pair.cache_clear()
+        assert np.array_equal(data.load_digits(PROFILES["full"], folder=tmp_path).y, train["label"].to_numpy())
