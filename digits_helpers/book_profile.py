@@ -1,23 +1,71 @@
-"""Sphinx extension: keep each profile's executed outputs apart.
+"""Sphinx extension: keep each profile's executed outputs apart, and never serve outputs
+that the package or the data have outgrown.
 
 The notebooks read ``$DIGITS_PROFILE`` at run time, which Jupyter Book's execution cache
 cannot see.  This extension gives every profile its own cache folder and makes the profile
 a Sphinx config value that invalidates the environment, so a build under one profile never
 shows outputs executed under another.
+
+The execution cache matches a notebook by its code cells alone, so a change to
+``digits_helpers`` (a plot, a table, a rule that chooses) or to the data files would leave
+every page showing what the old code computed.  The folder therefore carries a stamp of
+the package's sources and the data files; when the stamp differs, the executed notebooks
+are dropped and re-executed.  Fits are cached apart (``.cache/``, keyed by their own
+training code), so re-executing retrains only what the change touched.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 from pathlib import Path
 
+from sphinx.util import logging
+
 from .config import get_profile
+
+LOGGER = logging.getLogger(__name__)
+STAMP_NAME = "digits-sources-stamp"
+
+
+def sources_stamp() -> str:
+    """A hash of what every notebook's outputs depend on beyond its own cells: the sources of
+    ``digits_helpers`` and the identity (path, size, modification time) of the data files."""
+    from . import data  # imports scikit-learn: only when the book is built
+
+    h = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    folder = data.ensure_csvs().resolve()  # what the first notebook would write anyway
+    for name in ("train.csv", "test.csv"):
+        stat = (folder / name).stat()
+        h.update(f"{folder / name} {stat.st_size} {stat.st_mtime_ns}".encode())
+    return h.hexdigest()[:20]
+
+
+def renew_if_outgrown(cache: Path, stamp: str) -> bool:
+    """Empty the execution cache folder ``cache`` unless it was filled under ``stamp``; mark
+    it with ``stamp``.  Returns whether executed notebooks were dropped."""
+    mark = cache / STAMP_NAME
+    if mark.is_file() and mark.read_text().strip() == stamp:
+        return False
+    dropped = cache.is_dir() and any(p.name != STAMP_NAME for p in cache.iterdir())
+    if dropped:
+        shutil.rmtree(cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    mark.write_text(stamp + "\n")
+    return dropped
 
 
 def _use_profile_cache(app, config) -> None:
     profile = get_profile()
     config.digits_profile = profile.name
-    config.nb_execution_cache_path = str(Path(app.outdir).parent / f".jupyter_cache-{profile.name}")
+    cache = Path(app.outdir).parent / f".jupyter_cache-{profile.name}"
+    config.nb_execution_cache_path = str(cache)
+    if config.nb_execution_mode == "cache" and renew_if_outgrown(cache, sources_stamp()):
+        LOGGER.info(f"digits_helpers or the data changed since {cache} was filled: every notebook is executed"
+                    " again (fits come from the fit cache where their training code is unchanged)")
 
 
 def setup(app):

@@ -69,3 +69,24 @@ def test_book_builds_without_warnings(smoke_book):
         if entry.startswith("notebooks/"):
             assert "profile <code" in page and "smoke" in page, f"{entry} does not show its profile"
     assert (smoke_book.path / "_build" / ".jupyter_cache-smoke").is_dir()
+
+
+def test_execution_cache_is_dropped_when_the_package_or_the_data_change(tmp_path, monkeypatch):
+    """The book's execution cache matches notebooks by their cells only: book_profile stamps
+    it with the package's sources and the data files, and empties it when they change."""
+    from digits_helpers import book_profile, data
+
+    cache = tmp_path / ".jupyter_cache-smoke"
+    assert not book_profile.renew_if_outgrown(cache, "a")  # a new cache: nothing to drop
+    (cache / "global.db").write_text("executed notebooks")
+    assert not book_profile.renew_if_outgrown(cache, "a")
+    assert (cache / "global.db").exists()
+    assert book_profile.renew_if_outgrown(cache, "b")
+    assert not (cache / "global.db").exists() and (cache / book_profile.STAMP_NAME).read_text().strip() == "b"
+
+    monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path / "data"))
+    before = book_profile.sources_stamp()  # writes the CSVs from the embedded digits
+    assert book_profile.sources_stamp() == before
+    test_csv = tmp_path / "data" / "test.csv"
+    test_csv.write_text(test_csv.read_text().replace("\n0,", "\n1,", 1))  # a reader's own file
+    assert book_profile.sources_stamp() != before
