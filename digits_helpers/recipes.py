@@ -121,8 +121,12 @@ FINAL = {
 # whole-book build: the final recipes of ``cnn_lenet`` and ``cnn_fast``, and the deeper
 # network's one-cycle training (a recipe that needs no validation rows to refit). The
 # deeper network, the most accurate of them, is also trained from ENSEMBLE_DEEP_SEEDS other
-# seeds, so that an ensemble of up to five networks can be all deeper networks.
-ENSEMBLE_DEEP_SEEDS = 4
+# seeds. Two, for the book's time: a seed costs a training on the fitting rows and, if
+# chosen, a refit, 12-19 minutes each (two at a time on two cores, mixed bfloat16). Full
+# profile: with seeds 1-4, forward selection reached 99.70 % on validation with three deeper
+# networks (seeds 1, 3 and 0), and a fourth or fifth did not raise it; with seeds 1-2 it
+# reaches 99.67 % (seeds 1, 2 and 0) for two trainings fewer.
+ENSEMBLE_DEEP_SEEDS = 2
 ENSEMBLE_CANDIDATES = {
     "lenet": ("cnn_lenet", FINAL["cnn_lenet"], 0),
     "fast": ("cnn_fast", FINAL["cnn_fast"], 0),
@@ -131,9 +135,9 @@ ENSEMBLE_CANDIDATES = {
 }
 # The members the full-profile ensemble chapter chose on the validation split, in the order
 # they were added (what ``benchmarks/bench_models.py --model ensemble`` refits and averages).
-# (Full profile, the deeper networks in mixed bfloat16: validation 99.65 % for the first,
-# 99.69 % for two, 99.70 % for three; a fourth lowered it, a fifth brought it back to 99.70 %.)
-FINAL_ENSEMBLE = ("deep_seed1", "deep_seed3", "deep")
+# (Full profile, the deeper networks in mixed bfloat16: validation 99.655 % for the first,
+# the same for two, 99.667 % for three; the fast and LeNet-like networks lowered it.)
+FINAL_ENSEMBLE = ("deep_seed1", "deep_seed2", "deep")
 
 
 def deep_study_params(profile: Profile) -> dict[str, Any]:
