@@ -15,19 +15,23 @@ from typing import Any
 from .config import Profile, get_profile
 
 RESULTS_ENV = "DIGITS_RESULTS_DIR"
+SUBMISSIONS_ENV = "DIGITS_SUBMISSIONS_DIR"
+
+
+def _root(env: str, default: str) -> Path:
+    override = os.environ.get(env, "").strip()
+    return Path(override) if override else Path(__file__).resolve().parents[1] / default
 
 
 def results_dir(profile: Profile | None = None) -> Path:
-    profile = profile or get_profile()
-    override = os.environ.get(RESULTS_ENV, "").strip()
-    root = Path(override) if override else Path(__file__).resolve().parents[1] / "results"
-    return root / profile.name
+    """Where the records go: ``results/<profile>/`` (``$DIGITS_RESULTS_DIR/<profile>/`` if set)."""
+    return _root(RESULTS_ENV, "results") / (profile or get_profile()).name
 
 
 def submissions_dir(profile: Profile | None = None) -> Path:
-    """Where the chapters write their submission files (``submissions/<profile>/``)."""
-    profile = profile or get_profile()
-    return Path(__file__).resolve().parents[1] / "submissions" / profile.name
+    """Where the chapters write their submission files: ``submissions/<profile>/``
+    (``$DIGITS_SUBMISSIONS_DIR/<profile>/`` if set)."""
+    return _root(SUBMISSIONS_ENV, "submissions") / (profile or get_profile()).name
 
 
 @dataclass

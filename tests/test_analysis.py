@@ -20,6 +20,7 @@ from digits_helpers.analysis import (
     prediction_table,
     tradeoff,
 )
+from digits_helpers.config import PROFILES
 
 
 def record(model, val, test=0.9, seconds=1.0, params=None, source="embedded", path=""):
@@ -231,3 +232,15 @@ def test_recorded_params_are_json_and_name_the_precision_the_fit_used():
     fit = SimpleNamespace(params={"filters": (16, 32), "precision": "mixed_bfloat16"})
     assert results.jsonable_params(params, fit) == {"filters": [16, 32], "precision": "mixed_bfloat16"}
     assert results.jsonable_params({"C": 1.0}, SimpleNamespace(params={"C": 1.0})) == {"C": 1.0}
+
+
+def test_records_and_submissions_go_where_the_environment_says(tmp_path, monkeypatch):
+    smoke = PROFILES["smoke"]
+    monkeypatch.delenv(results.RESULTS_ENV, raising=False)
+    monkeypatch.delenv(results.SUBMISSIONS_ENV, raising=False)
+    assert results.submissions_dir(smoke).parts[-2:] == ("submissions", "smoke")
+    assert results.results_dir(smoke).parts[-2:] == ("results", "smoke")
+    monkeypatch.setenv(results.RESULTS_ENV, str(tmp_path / "r"))
+    monkeypatch.setenv(results.SUBMISSIONS_ENV, str(tmp_path / "s"))
+    assert results.results_dir(smoke) == tmp_path / "r" / "smoke"
+    assert results.submissions_dir(smoke) == tmp_path / "s" / "smoke"
