@@ -344,7 +344,7 @@ def load_digits(profile: Profile | None = None, folder: Path | None = None) -> D
     """Load the labelled and test digits for ``profile`` (default: ``$DIGITS_PROFILE``)."""
     profile = profile or get_profile()
     folder = ensure_csvs(folder).resolve()
-    X, y, X_test = read_csvs(folder)
+    X, y, X_test = _read_pair(folder, _parsed_identity(folder))
     source = SOURCE_EMBEDDED if fingerprint(X_test) == embedded_test_fingerprint() else SOURCE_KAGGLE
     X_sub, y_sub = subsample(X, y, profile.n_rows, profile.seed)
     return Digits(X_sub, y_sub, X_test, source, folder, profile, len(X))

@@ -55,8 +55,8 @@ class ModelRecord:
 
 
 def jsonable_params(params: dict[str, Any], fit: Any = None) -> dict[str, Any]:
-    """``params`` as JSON keeps them (tuples as lists); with ``fit`` (a
-    :class:`~digits_helpers.fitting.FitResult`), the precision it trained in, ``"auto"`` resolved."""
+    """``params`` in a form JSON gives back unchanged (tuples as lists); with ``fit`` (a
+    :class:`~digits_helpers.fitting.FitResult`), naming the precision it trained in (``"auto"`` resolved)."""
     if fit is not None and "precision" in fit.params:
         params = {**params, "precision": fit.params["precision"]}
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}
