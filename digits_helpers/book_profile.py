@@ -9,9 +9,10 @@ shows outputs executed under another.
 The execution cache matches a notebook by its code cells alone, so a change to
 ``digits_helpers`` (a plot, a table, a rule that chooses) or to the data files would leave
 every page showing what the old code computed.  The folder therefore carries a stamp of
-the package's sources and the data files; when the stamp differs, the executed notebooks
-are dropped and re-executed.  Fits are cached apart (``.cache/``, keyed by their own
-training code), so re-executing retrains only what the change touched.
+the package's sources and the data files, also a config value that invalidates the
+environment; when the stamp differs, Sphinx reads every page again and the executed
+notebooks are dropped and executed again.  Fits are cached apart (``.cache/``, keyed by
+their own training code), so re-executing retrains only what the change touched.
 """
 
 from __future__ import annotations
@@ -63,7 +64,12 @@ def _use_profile_cache(app, config) -> None:
     config.digits_profile = profile.name
     cache = Path(app.outdir).parent / f".jupyter_cache-{profile.name}"
     config.nb_execution_cache_path = str(cache)
-    if config.nb_execution_mode == "cache" and renew_if_outgrown(cache, sources_stamp()):
+    if config.nb_execution_mode != "cache":
+        return
+    # A config value that invalidates the environment: Sphinx reads every page again when it
+    # changes (dropping the executed notebooks alone would leave the pages it has read).
+    config.digits_sources_stamp = sources_stamp()
+    if renew_if_outgrown(cache, config.digits_sources_stamp):
         LOGGER.info(f"digits_helpers or the data changed since {cache} was filled: every notebook is executed"
                     " again (fits come from the fit cache where their training code is unchanged)")
 
@@ -72,5 +78,6 @@ def setup(app):
     # kernels started by the build inherit this: no progress bars in the built pages
     os.environ.setdefault("DIGITS_NO_PROGRESS", "1")
     app.add_config_value("digits_profile", "full", "env")
+    app.add_config_value("digits_sources_stamp", "", "env")
     app.connect("config-inited", _use_profile_cache)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import jupytext
 import pytest
@@ -90,3 +91,10 @@ def test_execution_cache_is_dropped_when_the_package_or_the_data_change(tmp_path
     test_csv = tmp_path / "data" / "test.csv"
     test_csv.write_text(test_csv.read_text().replace("\n0,", "\n1,", 1))  # a reader's own file
     assert book_profile.sources_stamp() != before
+
+    # the build's hook: the stamp also goes into a config value that makes Sphinx read every page again
+    app, config = SimpleNamespace(outdir=str(tmp_path / "_build" / "html")), SimpleNamespace(nb_execution_mode="cache")
+    book_profile._use_profile_cache(app, config)
+    assert config.digits_sources_stamp == book_profile.sources_stamp()
+    mark = tmp_path / "_build" / f".jupyter_cache-{config.digits_profile}" / book_profile.STAMP_NAME
+    assert mark.read_text().strip() == config.digits_sources_stamp
