@@ -5,8 +5,8 @@
     DIGITS_PROFILE=smoke python benchmarks/bench_book.py    # the smoke profile (minutes)
 
 Runs ``jupyter-book build book`` three times into a folder of its own (``--workdir``, else a
-temporary one), so nothing of the user's is read or written there (executed notebooks,
-fits, records, submissions):
+temporary one), so that none of the user's executed notebooks, fits, records or submissions
+is read or written (unless ``--fits`` or ``--results`` name them); the data are the book's:
 
 1. ``first_build``: every notebook executed. With an empty fit cache (the default) this is
    the book **cold**: every fit trained, in the book's order.
