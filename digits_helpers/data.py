@@ -278,13 +278,18 @@ class Digits:
         return side_length(self.X.shape[1])
 
 
+def csv_identity(folder: Path) -> str:
+    """The identity of ``folder``'s ``train.csv`` and ``test.csv``: their paths, sizes and
+    modification times (what changes when a file is replaced or edited)."""
+    stats = [(folder / name, (folder / name).stat()) for name in ("train.csv", "test.csv")]
+    return "; ".join(f"{path} {stat.st_size} {stat.st_mtime_ns}" for path, stat in stats)
+
+
 def _parsed_identity(folder: Path) -> str:
-    """What the parsed arrays of ``folder``'s CSVs depend on: the files' paths, sizes and
-    modification times, and this module's reading and validation code."""
+    """What the parsed arrays of ``folder``'s CSVs depend on: the files (:func:`csv_identity`)
+    and this module's reading and validation code."""
     h = hashlib.sha256(inspect.getsource(sys.modules[__name__]).encode())
-    for name in ("train.csv", "test.csv"):
-        stat = (folder / name).stat()
-        h.update(f"{folder / name} {stat.st_size} {stat.st_mtime_ns}".encode())
+    h.update(csv_identity(folder).encode())
     return h.hexdigest()[:20]
 
 
@@ -344,7 +349,7 @@ def load_digits(profile: Profile | None = None, folder: Path | None = None) -> D
     """Load the labelled and test digits for ``profile`` (default: ``$DIGITS_PROFILE``)."""
     profile = profile or get_profile()
     folder = ensure_csvs(folder).resolve()
-    X, y, X_test = _read_pair(folder, _parsed_identity(folder))
+    X, y, X_test = read_csvs(folder)
     source = SOURCE_EMBEDDED if fingerprint(X_test) == embedded_test_fingerprint() else SOURCE_KAGGLE
     X_sub, y_sub = subsample(X, y, profile.n_rows, profile.seed)
     return Digits(X_sub, y_sub, X_test, source, folder, profile, len(X))
