@@ -98,7 +98,7 @@ FINAL = {
                   "schedule": "compound", "decay": 0.95, "batch_size": 32, "epochs": 25, "augment": True},
     # The training-fast chapter's recipe: one-cycle, batches of 128, a leaner LeNet-like network
     # (batch normalisation after pooling, half the dense units, lighter dropout, faster-tracking
-    # batch-norm statistics), milder augmentation; its epochs are chosen on validation (grid 8/12/16).
+    # batch-norm statistics), milder augmentation; its epochs are chosen on validation (grid 12/16).
     "cnn_fast": {"builder": "lenet", "filters": 16, "kernel_size": 3, "dense_units": 128,
                  "dropouts": (0.1, 0.1, 0.3), "batch_norm": True, "bn_momentum": 0.9, "bn_after_pool": True,
                  "optimizer": "adam", "learning_rate": 3e-3, "schedule": "one_cycle", "warmup": 0.3,
