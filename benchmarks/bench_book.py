@@ -13,7 +13,8 @@ is read or written (unless ``--fits`` or ``--results`` name them); the data are 
 2. ``rebuild_unchanged``: the same command again; nothing has changed, nothing executes.
 3. ``rebuild_reexecute``: the executed notebooks dropped and every page read again, as after
    a change to ``digits_helpers`` or the data (``digits_helpers.book_profile``): every
-   notebook executed again, its fits read from the fit cache: the **warm** rebuild.
+   notebook executed again, its fits read from the fit cache: the **warm** rebuild (two
+   notebooks at a time: build 1 ran each with the same code and data, ``digits_helpers.execution``).
 
 Each phase reports its wall seconds; phases 1 and 3 also report each notebook's execution
 seconds (from the execution cache).  ``--fits`` and ``--results`` start from an existing fit

@@ -25,18 +25,20 @@ from pathlib import Path
 from sphinx.util import logging
 
 from .config import get_profile
+from .execution import execute_before_reading
 
 LOGGER = logging.getLogger(__name__)
 STAMP_NAME = "digits-sources-stamp"
 
 
-def sources_stamp() -> str:
+def sources_stamp(skip: tuple[str, ...] = ()) -> str:
     """A hash of what every notebook's outputs depend on beyond its own cells: the sources of
-    ``digits_helpers`` and the identity (path, size, modification time) of the data files."""
+    ``digits_helpers`` (less the modules named in ``skip``) and the identity (path, size,
+    modification time) of the data files."""
     from . import data  # imports scikit-learn: only when the book is built
 
     h = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
+    for path in sorted(p for p in Path(__file__).parent.glob("*.py") if p.name not in skip):
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     h.update(data.csv_identity(data.ensure_csvs().resolve()).encode())  # ensure: what the first notebook writes
     return h.hexdigest()[:20]
@@ -77,4 +79,5 @@ def setup(app):
     app.add_config_value("digits_profile", "full", "env")
     app.add_config_value("digits_sources_stamp", "", "env")
     app.connect("config-inited", _use_profile_cache)
+    app.connect("env-before-read-docs", execute_before_reading)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,5 +1,6 @@
 """Notebook pairs stay in sync, carry no outputs, and the book builds warning-free."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -70,6 +71,10 @@ def test_book_builds_without_warnings(smoke_book):
         if entry.startswith("notebooks/"):
             assert "profile <code" in page and "smoke" in page, f"{entry} does not show its profile"
     assert (smoke_book.path / "_build" / ".jupyter_cache-smoke").is_dir()
+    # digits_helpers.execution ran every notebook before Sphinx read it, and myst-nb found each
+    # one in the execution cache (had it not matched, myst-nb would have executed it again)
+    assert re.search(r"executing .*notebooks/10_ensemble", smoke_book.result.stdout), smoke_book.log()
+    assert "Executing notebook using" not in smoke_book.result.stdout, smoke_book.log()
 
 
 def test_execution_cache_is_dropped_when_the_package_or_the_data_change(tmp_path, monkeypatch):
