@@ -129,6 +129,19 @@ def rank_phrase(rank: int | None, n_tied: int, noun: str) -> str:
     return f"{place} most frequent {noun}, tied with {others} other{'s' if others > 1 else ''}"
 
 
+def time_change(before: float, after: float, what: str = "the epoch", resolution: float = 0.05) -> str:
+    """How going from ``before`` to ``after`` seconds reads: ``"saves 13 % of the epoch"``,
+    ``"adds 8 % to the epoch"``, or, for a change within ``resolution`` (a share of ``before``;
+    short timings on a shared machine vary that much), ``"changes the epoch by less than this
+    timing resolves (+2 %)"``."""
+    change = after / before - 1
+    if change <= -resolution:
+        return f"saves {-100 * change:.0f} % of {what}"
+    if change >= resolution:
+        return f"adds {100 * change:.0f} % to {what}"
+    return f"changes {what} by less than this timing resolves ({100 * change:+.0f} %)"
+
+
 def tied_top(table: pd.DataFrame, column: str, largest: bool = True) -> pd.DataFrame:
     """The rows sharing the largest (or smallest) value of ``column``."""
     value = table[column].max() if largest else table[column].min()

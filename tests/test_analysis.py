@@ -226,6 +226,13 @@ def test_named_list_and_rank_phrase():
     assert analysis.rank_phrase(None, 0, "pair") == "not among the pairs seen at all"
 
 
+def test_time_change_says_what_a_timing_resolves():
+    assert analysis.time_change(10.0, 8.7) == "saves 13 % of the epoch"
+    assert analysis.time_change(10.0, 10.8, "an epoch") == "adds 8 % to an epoch"
+    assert analysis.time_change(10.0, 10.2) == "changes the epoch by less than this timing resolves (+2 %)"
+    assert analysis.time_change(10.0, 9.6, resolution=0.02) == "saves 4 % of the epoch"
+
+
 def test_recorded_params_are_json_and_name_the_precision_the_fit_used():
     params = {"filters": (16, 32), "precision": "auto"}
     assert results.jsonable_params(params) == {"filters": [16, 32], "precision": "auto"}
