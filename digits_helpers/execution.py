@@ -11,7 +11,8 @@ Every fit, search trial and parsed data file goes through the cache folder, keye
 produced it.  So a notebook trains nothing if an earlier run of the same code cells, under
 the same profile, training code (every module here but the presentation ones) and data,
 succeeded, and every file the cache, records and submissions held after that run is still
-there, the same size: ``book-runs-<profile>.json`` in the cache folder keeps those runs.
+there (those of the cache the same size): ``book-runs-<profile>.json`` in the cache folder
+keeps those runs.
 Such notebooks run side by side; the others first, alone, in chapter order.  Should a pass
 side by side change the cache folder after all, its notebooks are forgotten (they run alone
 next time) and the build says so.  Executed notebooks go into Jupyter Book's execution
@@ -109,10 +110,12 @@ def save_runs(runs_file: Path, runs: dict[str, dict]) -> None:
 def trains_nothing(run: dict | None, cells: str, identity: str, now: Listing) -> bool:
     """Whether a notebook with these ``cells`` will train nothing, judged by its last
     successful ``run``: same cells and identity, and every file held after it still there,
-    same size."""
+    those of the cache folder the same size (records and submissions are rewritten by the
+    chapters that make them, with paths and times that may differ)."""
     if not run or run.get("cells") != cells or run.get("identity") != identity:
         return False
-    return all(now.get(path) == size for path, size in run.get("files", {}).items())
+    return all(path in now and (now[path] == size or not path.startswith("cache/"))
+               for path, size in run.get("files", {}).items())
 
 
 def _execute(notebook_json: str, cwd: str, timeout: int | None, allow_errors: bool) -> tuple[str, float, str | None]:

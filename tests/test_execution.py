@@ -100,6 +100,8 @@ def test_a_notebook_trains_nothing_only_when_its_cells_code_and_files_are_those_
     assert not trains_nothing(run, "c", "other training code or data", now)
     assert not trains_nothing(run, "c", "i", {"results/r.json": 3})  # a fit deleted
     assert not trains_nothing(run, "c", "i", {**now, "cache/fits/a.joblib": 11})  # a fit replaced
+    assert trains_nothing(run, "c", "i", {**now, "results/r.json": 5})  # a record rewritten by its chapter
+    assert not trains_nothing(run, "c", "i", {"cache/fits/a.joblib": 10})  # a record deleted
 
 
 def test_a_damaged_runs_file_counts_as_no_runs(tmp_path):
