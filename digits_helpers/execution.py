@@ -205,7 +205,7 @@ def _json(notebook: Any) -> str:
 # --------------------------------------------------------------------------- Sphinx
 
 
-def notebook_jobs(app: Any, env: Any, docnames: list[str], cache: Any) -> list[Job]:
+def notebook_jobs(env: Any, docnames: list[str], cache: Any) -> list[Job]:
     """The notebooks among ``docnames`` that the execution cache lacks, read as myst-nb reads them."""
     from myst_nb.core.read import create_nb_reader
 
@@ -245,7 +245,7 @@ def execute_before_reading(app: Any, env: Any, docnames: list[str]) -> None:
 
     logger = logging.getLogger(__name__)
     cache = get_cache(config.nb_execution_cache_path)
-    jobs = notebook_jobs(app, env, docnames, cache)
+    jobs = notebook_jobs(env, docnames, cache)
     if not jobs:
         return
     roots = {"cache": fitting.cache_dir(), "results": results.results_dir(), "submissions": results.submissions_dir()}
