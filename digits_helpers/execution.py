@@ -1,5 +1,5 @@
 """Execute the book's notebooks before Sphinx reads them: alone and in chapter order when
-they may train, two at a time when they will not.
+they may train, side by side (one per core) when they will not.
 
 Jupyter Book executes each notebook as Sphinx reads it, one after the other.  On a cold
 build that order is needed: later chapters read earlier chapters' fits from the fit cache,
@@ -120,7 +120,7 @@ def trains_nothing(run: dict | None, cells: str, identity: str, now: Listing) ->
 
 def _execute(notebook_json: str, cwd: str, timeout: int | None, allow_errors: bool) -> tuple[str, float, str | None]:
     """Execute a notebook (as JSON) in a kernel of its own; return it executed, the seconds,
-    and the traceback of a failure (``None`` if none).  Runs in a worker process."""
+    and the traceback of a failure (``None`` if none).  Picklable: runs in worker processes too."""
     import nbformat
     from jupyter_cache.executors.utils import single_nb_execution
 
@@ -140,7 +140,7 @@ def _absorb(job: Job, outcome: tuple[str, float, str | None]) -> None:
 def run_jobs(jobs: list[Job], settings: Settings, store: Callable[[Job], None],
              log: Callable[[str], None] = print) -> list[Job]:
     """Execute ``jobs``: those that may train first, one after the other in their order,
-    then the others two (``settings.workers``) at a time; ``store`` each success.  Keeps the
+    then the others ``settings.workers`` (one per core) at a time; ``store`` each success.  Keeps the
     successful runs in ``settings.runs_file``.  Returns the jobs, with their seconds and errors."""
     runs = load_runs(settings.runs_file)
     now = listing(settings.roots, skip=settings.runs_file)
