@@ -12,9 +12,9 @@ is read or written (unless ``--fits`` or ``--results`` name them); the data are 
    the book **cold**: every fit trained, in the book's order.
 2. ``rebuild_unchanged``: the same command again; nothing has changed, nothing executes.
 3. ``rebuild_reexecute``: the executed notebooks dropped and every page read again, as after
-   a change to ``digits_helpers`` or the data (``digits_helpers.book_profile``): every
-   notebook executed again, its fits read from the fit cache: the **warm** rebuild (two
-   notebooks at a time: build 1 ran each with the same code and data, ``digits_helpers.execution``).
+   a change to ``digits_helpers`` or the data (``book/_ext/digits_profile.py``): every
+   notebook executed again, in chapter order, its fits read from the fit cache: the **warm**
+   rebuild.
 
 Each phase reports its wall seconds; phases 1 and 3 also report each notebook's execution
 seconds (from the execution cache).  ``--fits`` and ``--results`` start from an existing fit
@@ -80,7 +80,7 @@ def main() -> None:
     report["first_build_seconds"] = round(build(workdir, env, log), 1)
     report["first_build_notebooks"] = executed(cache)
     report["rebuild_unchanged_seconds"] = round(build(workdir, env, log), 1)
-    # What a change to digits_helpers or the data does (book_profile's stamp): the executed
+    # What a change to digits_helpers or the data does (digits_profile's stamp): the executed
     # notebooks dropped and every page read again (here: Sphinx's saved environment removed).
     shutil.rmtree(cache)
     shutil.rmtree(workdir / "book" / "_build" / ".doctrees")

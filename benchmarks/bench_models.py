@@ -9,7 +9,7 @@ Prints one JSON object per model (models run one after the other): ``model``,
 ``fit_seconds`` (the fit alone, preprocessing of the training rows included),
 ``test_accuracy`` (the submission scored on the 28,000 held-out labels), ``n_train``, the
 recipe, and the machine.  The ``cnn_*`` models are Keras networks trained through
-``digits_helpers.fitting.fit_keras`` (uncached); ``fit_seconds`` is the whole
+``digits_helpers.training.fit_keras`` (uncached); ``fit_seconds`` is the whole
 ``model.fit``, input scaling included.  With ``--seed-wheel`` it then runs the source
 study's recipe (``shared/bench/seed_reference.py``) in the same process tree and adds its
 figures and the speed-up, so both are measured under the same conditions; the Keras
@@ -39,10 +39,11 @@ SEED_NAMES = {"logistic": "lr", "mlp": "mlp", "cnn_lenet": "cnn0", "cnn_fast": "
 
 
 def _fit(model: str, params: dict, digits):
-    from digits_helpers import recipes
-    from digits_helpers.fitting import KerasRecipe, Split, fit_keras, fit_sklearn
+    from digits_helpers.models import recipes
+    from digits_helpers.training import KerasRecipe, Split, fit_keras
+    from digits_helpers.training.sklearn_fit import fit_sklearn
 
-    estimator = recipes.build(model, **params)
+    estimator = recipes.make_model(model, **params)
     split = Split(digits.X, digits.y)
     if isinstance(estimator, KerasRecipe):
         return fit_keras(estimator, split, model, predict={"test": digits.X_test}, profile=digits.profile,
@@ -51,9 +52,10 @@ def _fit(model: str, params: dict, digits):
 
 
 def run_ours(model: str) -> dict:
-    from digits_helpers import ensemble, recipes, results, submission
-    from digits_helpers.config import PROFILES
     from digits_helpers.data import load_digits
+    from digits_helpers.evaluate import ensemble, records, submission
+    from digits_helpers.models import recipes
+    from digits_helpers.profiles import PROFILES
 
     profile = PROFILES["full"]
     digits = load_digits(profile)
@@ -62,14 +64,14 @@ def run_ours(model: str) -> dict:
         fits = [_fit(family, params, digits) for family, params in members.values()]
         proba = ensemble.average([f.predictions["test"] for f in fits])
         seconds, n_iter = sum(f.fit_seconds for f in fits), sum(f.n_iter for f in fits)
-        recipe = {"members": {name: {"family": family, **results.jsonable_params(params, fit)}
+        recipe = {"members": {name: {"family": family, **records.jsonable_params(params, fit)}
                               for (name, (family, params)), fit in zip(members.items(), fits, strict=True)},
                   "member_fit_seconds": [round(f.fit_seconds, 2) for f in fits]}
     else:
         params = recipes.FINAL[model]
         result = _fit(model, params, digits)
         proba, seconds, n_iter = result.predictions["test"], result.fit_seconds, result.n_iter
-        recipe = results.jsonable_params(params, result)
+        recipe = records.jsonable_params(params, result)
     with tempfile.TemporaryDirectory() as tmp:
         path = submission.write_submission(proba.argmax(1), Path(tmp) / "submission.csv")
         score = submission.score_submission(path, digits.folder) if digits.is_embedded else None

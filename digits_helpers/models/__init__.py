@@ -1,0 +1,9 @@
+"""The models, as builders and data: scikit-learn pipelines (:mod:`.pipelines`), Keras
+network builders (:mod:`.networks`) and their augmentation (:mod:`.augmentation`),
+learning-rate schedules (:mod:`.schedules`), the description of a Keras training
+(:mod:`.keras_recipe`), and the families with the recipes the chapters recorded
+(:mod:`.recipes`).
+
+Nothing is imported here: :mod:`.networks` imports Keras, which the scikit-learn chapters
+never load; import the module you need (``from digits_helpers.models import recipes``).
+"""

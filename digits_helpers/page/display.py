@@ -1,0 +1,55 @@
+"""What pages display: the profile and data a page was executed with, a function's source,
+and sweep tables for reading."""
+
+from __future__ import annotations
+
+import inspect
+import platform
+
+import pandas as pd
+from IPython.display import Markdown
+
+from ..data.loading import Digits
+
+
+def run_info(digits: Digits) -> Markdown:
+    """A short note naming the profile, the data source and the seed of this execution."""
+    profile = digits.profile
+    rows = f"{len(digits.X):,} of the {digits.n_labelled_on_disk:,} labelled rows"
+    smoke = (
+        " This is a **smoke run**: a small subset and short fits, to check the code,"
+        " not to measure it." if not profile.is_full else ""
+    )
+    return Markdown(
+        f"**Executed with** profile `{profile.name}` ({rows}, seed {profile.seed}), "
+        f"data: {digits.source}, Python {platform.python_version()}.{smoke}"
+    )
+
+
+def show_source(obj) -> Markdown:
+    """A function's source as a highlighted code block (the one definition stays in the package)."""
+    return Markdown(f"```python\n{inspect.getsource(obj).rstrip()}\n```")
+
+
+def format_table(table: pd.DataFrame, columns: dict[str, str] | None = None) -> pd.DataFrame:
+    """A sweep table for reading: accuracies in %, seconds rounded, chosen row marked.
+
+    ``columns`` renames and selects columns (default: the usual sweep columns).
+    """
+    columns = columns or {
+        "value": "value", "train_accuracy": "train acc. (%)", "val_accuracy": "validation acc. (%)",
+        "fit_seconds": "fit (s)", "n_iter": "iterations", "warnings": "warnings", "chosen": "chosen",
+    }
+    out = table[[c for c in columns if c in table]].copy()
+    for c in ("train_accuracy", "val_accuracy"):
+        if c in out:
+            out[c] = (100 * out[c]).map("{:.2f}".format)
+    if "fit_seconds" in out:
+        out["fit_seconds"] = out["fit_seconds"].map("{:.1f}".format)
+    if "value" in out:
+        out["value"] = out["value"].map(lambda v: f"{v:g}" if isinstance(v, float) else str(v))
+    if "chosen" in out:
+        out["chosen"] = out["chosen"].map({True: "✔", False: ""})
+    if "warnings" in out and not out["warnings"].astype(bool).any():
+        out = out.drop(columns="warnings")
+    return out.rename(columns=columns).reset_index(drop=True)

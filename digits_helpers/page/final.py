@@ -1,0 +1,66 @@
+"""The last step of each model chapter: refit on all labelled rows, submit, score, record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..data.loading import Digits
+from ..evaluate import records, submission
+from ..models import recipes
+from ..training.fit_model import fit as fit_model
+from ..training.results import FitResult, Split
+
+
+@dataclass
+class Final:
+    """A family's final model: its fit, its submission file, its local score and record."""
+
+    fit: FitResult
+    submission: Path
+    score: submission.Score | None
+    record: records.ModelRecord
+
+    @property
+    def test_accuracy(self) -> float | None:
+        return self.score.accuracy if self.score else None
+
+
+def refit_and_submit(
+    model: str,
+    params: dict[str, Any],
+    digits: Digits,
+    description: str,
+    val_accuracy: float | None = None,
+    val_params: dict[str, Any] | None = None,
+) -> Final:
+    """Fit ``recipes.make_model(model, **params)`` (a scikit-learn pipeline or, for the ``cnn_*``
+    families, a Keras recipe) on all of ``digits``' labelled rows (cached),
+    write its submission, score it when the test labels are known, and record the result.
+
+    The submission's file name carries the fit's cache key, so a different model never
+    overwrites an earlier submission.  ``val_params`` are recorded when the validation
+    accuracy comes from fitting other settings than ``params`` on the fitting rows.
+    """
+    estimator = recipes.make_model(model, **params)
+    fit = fit_model(estimator, Split(digits.X, digits.y), model, predict={"test": digits.X_test},
+                    profile=digits.profile)
+    labels = fit.predictions["test"].argmax(axis=1)
+    path = submission.write_submission(labels, records.submissions_dir(digits.profile) / f"{model}-{fit.key[:8]}.csv")
+    submission.validate_submission(path, n_rows=len(digits.X_test))
+    score = submission.score_submission(path, digits.folder) if digits.is_embedded else None
+    record = records.ModelRecord(
+        model=model,
+        description=description,
+        test_accuracy=score.accuracy if score else None,
+        val_accuracy=val_accuracy,
+        fit_seconds=fit.fit_seconds,
+        n_train=fit.n_train,
+        params=records.jsonable_params(params, fit),
+        submission=str(path),
+        data_source=digits.source,
+        val_params=None if val_params is None else records.jsonable_params(val_params),
+    )
+    records.record(record, digits.profile)
+    return Final(fit, path, score, record)

@@ -1,0 +1,54 @@
+"""Numbers in words for the prose: ordinals, lists, plurals, ranks and time changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+
+def ordinal(n: int) -> str:
+    """1 -> '1st', 2 -> '2nd', 11 -> '11th', 23 -> '23rd'."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def and_join(items: Iterable[Any]) -> str:
+    """``["a"] -> "a"``, ``["a", "b", "c"] -> "a, b and c"``."""
+    items = [str(i) for i in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
+def plural(n: int, word: str) -> str:
+    """``plural(1, "error") -> "1 error"``, ``plural(3, "error") -> "3 errors"``."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def named_list(noun: str, items: Iterable[Any]) -> str:
+    """``named_list("digit", [8]) -> "digit 8"``, ``[8, 9] -> "digits 8 and 9"``."""
+    items = list(items)
+    return f"{noun}{'s' if len(items) > 1 else ''} {and_join(items)}"
+
+
+def rank_phrase(rank: int | None, n_tied: int, noun: str) -> str:
+    """How a competition rank reads: ``"the most frequent pair"``, ``"the 3rd most frequent
+    pair"``, ``"tied 2nd most frequent pair (with 1 other)"``; ``None``: never seen."""
+    if rank is None:
+        return f"not among the {noun}s seen at all"
+    place = "the" if rank == 1 else f"the {ordinal(rank)}"
+    if n_tied <= 1:
+        return f"{place} most frequent {noun}"
+    others = n_tied - 1
+    return f"{place} most frequent {noun}, tied with {others} other{'s' if others > 1 else ''}"
+
+
+def time_change(before: float, after: float, what: str = "the epoch", resolution: float = 0.05) -> str:
+    """How going from ``before`` to ``after`` seconds reads: ``"saves 13 % of the epoch"``,
+    ``"adds 8 % to the epoch"``, or, for a change within ``resolution`` (a share of ``before``;
+    short timings on a shared machine vary that much), ``"changes the epoch by less than this
+    timing resolves (+2 %)"``."""
+    change = after / before - 1
+    if change <= -resolution:
+        return f"saves {-100 * change:.0f} % of {what}"
+    if change >= resolution:
+        return f"adds {100 * change:.0f} % to {what}"
+    return f"changes {what} by less than this timing resolves ({100 * change:+.0f} %)"

@@ -1,0 +1,5 @@
+"""``python -m digits_helpers.search worker ...``: see :mod:`digits_helpers.search.worker`."""
+
+from .worker import main
+
+main()

@@ -1,0 +1,130 @@
+"""Search workers from the command line: several processes (or machines) on one study.
+
+From a shell on each machine (the study records its objective; every worker must use the
+same settings)::
+
+    export DIGITS_OPTUNA_STORAGE=postgresql://user:password@host/optuna
+    python -m digits_helpers.search worker --study deep-full-0 --trials 24 \\
+        --objective digits_helpers.search.deep_cnn:objective
+
+``--storage URL`` overrides the variable; without either the workers share the SQLite file,
+which suits a few processes on one machine.  ``--objective`` names an objective registered
+with :func:`register_objective` or an importable ``module:function``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from optuna.trial import TrialState
+
+from ..paths import STORAGE_ENV
+from .storage import GRACE_PERIOD, HEARTBEAT_INTERVAL
+from .studies import FINISHED, Objective, open_study, run_study
+
+# Objectives by name: a function, or where to import it from ("module:function").
+OBJECTIVES: dict[str, Objective | str] = {"deep_cnn": "digits_helpers.search.deep_cnn:objective"}
+
+
+def register_objective(name: str) -> Callable[[Objective], Objective]:
+    """Decorator: make an objective available to ``worker --objective name``."""
+
+    def add(objective: Objective) -> Objective:
+        OBJECTIVES[name] = objective
+        return objective
+
+    return add
+
+
+def find_objective(name: str) -> Objective:
+    """The objective registered as ``name``, or the function ``module:function``."""
+    target = OBJECTIVES.get(name, name)
+    if callable(target):
+        return target
+    if ":" in target:
+        module, _, attribute = target.partition(":")
+        try:
+            return getattr(importlib.import_module(module), attribute)
+        except (ImportError, AttributeError) as err:
+            raise ValueError(f"objective {name!r} cannot be imported: {err}") from None
+    raise ValueError(f"objective {name!r} is not registered; expected one of {sorted(OBJECTIVES)} or module:function")
+
+
+def worker(
+    study_name: str,
+    n_trials: int,
+    storage: str | None = None,
+    objective: str | None = None,
+    seed: int | None = None,
+    heartbeat_interval: int = HEARTBEAT_INTERVAL,
+    grace_period: int = GRACE_PERIOD,
+) -> dict[str, Any]:
+    """Work on a study until it holds ``n_trials`` finished trials; return a summary.
+
+    ``objective`` is a registered name or ``module:function`` (:func:`find_objective`).  The
+    study records it when created; a worker asking for another objective is refused, and
+    one that names none works on the recorded one.
+    """
+    study = open_study(
+        study_name, storage, seed=seed, heartbeat_interval=heartbeat_interval, grace_period=grace_period
+    )
+    recorded = study.user_attrs.get("objective")
+    name = objective or recorded
+    if name is None:
+        raise ValueError(f"study {study_name!r} records no objective yet; expected --objective NAME"
+                         f" (one of {sorted(OBJECTIVES)} or module:function)")
+    if recorded is not None and recorded != name:
+        raise ValueError(f"study {study_name!r} optimises objective {recorded!r}, not {name!r}")
+    function = find_objective(name)
+    if recorded is None:
+        study.set_user_attr("objective", name)
+    run_study(study, function, n_trials)
+    trials = study.get_trials(deepcopy=False, states=FINISHED)
+    summary: dict[str, Any] = {
+        "study": study_name,
+        "objective": name,
+        "finished": len(trials),
+        "pruned": sum(t.state == TrialState.PRUNED for t in trials),
+        "ran_here": sum(t.user_attrs.get("worker_pid") == os.getpid() for t in trials),
+    }
+    if any(t.state == TrialState.COMPLETE for t in trials):
+        summary.update(best_value=study.best_value, best_params=study.best_params)
+    return summary
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m digits_helpers.search", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    work = commands.add_parser("worker", help="work on a study until it holds N finished trials")
+    work.add_argument("--study", required=True, help="study name")
+    work.add_argument("--trials", type=int, required=True, help="finished trials the study should hold")
+    work.add_argument("--storage", help=f"database URL (default ${STORAGE_ENV}, else the cache's SQLite file)")
+    work.add_argument(
+        "--objective", help=f"one of {sorted(OBJECTIVES)} or module:function (default: the one the study records)"
+    )
+    work.add_argument("--seed", type=int, help="sampler seed (default: the profile's)")
+    work.add_argument(
+        "--heartbeat-interval", type=int, default=HEARTBEAT_INTERVAL, metavar="S", help="seconds between heartbeats"
+    )
+    work.add_argument(
+        "--grace-period", type=int, default=GRACE_PERIOD, metavar="S", help="heartbeat age that fails a trial"
+    )
+    args = parser.parse_args(argv)
+    try:
+        summary = worker(
+            args.study, args.trials, args.storage, args.objective, args.seed,
+            heartbeat_interval=args.heartbeat_interval, grace_period=args.grace_period,
+        )
+    except (ValueError, ImportError) as err:
+        sys.exit(f"error: {err}")
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""The TensorFlow runtime: importing it quietly, the devices, the precision a recipe trains
+in, CPU threads, and keeping Python's garbage collector out of training."""
+
+from __future__ import annotations
+
+import gc
+import os
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ..models.keras_recipe import KerasRecipe
+
+
+def import_tensorflow() -> tuple[Any, Any]:
+    """Import TensorFlow and Keras with their start-up chatter kept out of the pages.
+
+    Returns ``(tensorflow, keras)``.  TensorFlow's C++ logging below errors is silenced
+    (unless ``TF_CPP_MIN_LOG_LEVEL`` is already set), its Python logger shows errors only,
+    and the devices are listed once, with standard error muted, so the messages of that
+    probe never land on a page or in the middle of a training.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with quiet_stderr():  # absl's and CUDA's start-up lines bypass the log level
+        import keras
+        import tensorflow as tf
+
+        tf.get_logger().setLevel("ERROR")
+        tf.config.list_physical_devices()
+    return tf, keras
+
+
+def gpu_available() -> bool:
+    """Whether TensorFlow sees a GPU."""
+    tf, _ = import_tensorflow()
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
+def native_bfloat16() -> bool:
+    """Whether this machine computes bfloat16 natively, where mixed precision pays: a GPU of
+    compute capability 8.0 or more, or, without a GPU, a CPU with AMX or AVX-512 BF16
+    instructions (Linux's ``/proc/cpuinfo`` flags).  Elsewhere bfloat16 is emulated, slower
+    than float32."""
+    tf, _ = import_tensorflow()
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        details = tf.config.experimental.get_device_details(gpus[0])
+        return tuple(details.get("compute_capability") or (0, 0)) >= (8, 0)
+    try:
+        flags = Path("/proc/cpuinfo").read_text().split()
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+def resolve_precision(recipe: KerasRecipe) -> KerasRecipe:
+    """``recipe`` with ``precision="auto"`` replaced by what this machine uses (see
+    :func:`native_bfloat16`); other recipes unchanged."""
+    if recipe.precision != "auto":
+        return recipe
+    return replace(recipe, precision="mixed_bfloat16" if native_bfloat16() else "float32")
+
+
+def limit_cpu_threads(n: int) -> None:
+    """Run TensorFlow's operations on ``n`` CPU threads in this process (set once, before the
+    first operation; a process that already runs on ``n`` is left alone)."""
+    tf, _ = import_tensorflow()
+    threading = tf.config.threading
+    if threading.get_intra_op_parallelism_threads() != n:
+        threading.set_intra_op_parallelism_threads(n)
+        threading.set_inter_op_parallelism_threads(n)
+
+
+@contextmanager
+def quiet_stderr():
+    """Send the process's standard error (file descriptor 2, where C++ libraries write) to
+    the null device for the duration."""
+    import sys
+
+    sys.stderr.flush()
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
+
+
+@contextmanager
+def no_full_collections():
+    """Keep Python's garbage collector off the objects that exist before training.
+
+    A full collection scans every object TensorFlow, Keras and the rest have made — on a
+    two-core machine a pause of one to two seconds, about once an epoch.  Here the objects
+    alive before the fit are frozen (never scanned), automatic collection is off during the
+    fit, and the young generations are collected at each epoch's end instead.
+    """
+    gc.collect()
+    gc.freeze()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+        gc.unfreeze()

@@ -1,0 +1,242 @@
+"""One-hyperparameter-at-a-time tuning on the validation split.
+
+A :class:`Tuner` holds the current parameters of a model.  Each :meth:`Tuner.sweep`
+fits the model once per value of one parameter (in parallel, through the fit cache),
+returns a tidy table, picks the value with the best validation accuracy, and keeps it for
+the next sweep.  The model is a scikit-learn estimator or a Keras network: a ``make`` that
+returns a :class:`~digits_helpers.models.keras_recipe.KerasRecipe` (e.g. ``KerasRecipe.from_flat``)
+tunes a network the same way: one fit at a time on all cores, or, with
+``keras_side_by_side``, two single-threaded fits at a time on a CPU (more fits per hour on a
+small machine; each fit's seconds are then those of one core shared with a neighbour).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed, parallel_config
+
+from ..models.keras_recipe import KerasRecipe
+from ..paths import CACHE_ENV, QUIET_ENV, cache_dir
+from ..profiles import Profile, get_profile
+from ..progress import progress_bar
+from .fit_model import cached_fit, fit
+from .keras_fit import fit_keras
+from .results import FitResult, Split
+from .runtime import gpu_available, limit_cpu_threads
+
+
+def run_fits(
+    jobs: Sequence[tuple[Any, Split, str]],
+    profile: Profile,
+    n_jobs: int = 2,
+    desc: str = "fits",
+    keras_side_by_side: bool = False,
+    predict: dict[str, np.ndarray] | None = None,
+) -> list[FitResult]:
+    """Fit ``(estimator, split, model)`` jobs, cached ones read back, the rest in parallel.
+
+    ``predict`` (e.g. ``{"test": X_test}``) names sets whose class probabilities every fit
+    returns in its ``predictions``, as in :func:`~digits_helpers.training.fit`.
+
+    Workers run one BLAS thread each, so two fits share the two cores without
+    oversubscription; each worker writes its result to the cache as soon as it ends.
+
+    Keras jobs (an estimator that is a :class:`~digits_helpers.models.keras_recipe.KerasRecipe`) run one
+    at a time in this process by default: TensorFlow already spreads one fit over all cores
+    (or runs it on the GPU).  With ``keras_side_by_side`` and ``n_jobs > 1`` on a machine
+    without a GPU they run in ``n_jobs`` worker processes of one TensorFlow thread each
+    instead — every uncached one, even a lone one, so that a fit's numbers never depend on
+    which of its neighbours were cached.  On two cores two one-thread fits finish about 1.5x
+    sooner than the same fits one after the other, each taking about 1.4x as long as alone:
+    compare such fits' seconds with each other only.
+    """
+    predict = predict or {}
+    results: list[FitResult | None] = [None] * len(jobs)
+    todo = []
+    for i, (estimator, split, model) in enumerate(jobs):
+        hit = cached_fit(estimator, split, model, predict, profile)
+        if hit is None:
+            todo.append(i)
+        else:
+            results[i] = hit
+    bar = progress_bar(len(jobs), desc)
+    bar.update(len(jobs) - len(todo))
+    keras_jobs = [i for i in todo if isinstance(jobs[i][0], KerasRecipe)]
+    todo = [i for i in todo if i not in keras_jobs]
+    side_by_side = bool(keras_jobs) and keras_side_by_side and n_jobs > 1 and not gpu_available()
+    if side_by_side:
+        todo, keras_jobs = todo + keras_jobs, []
+    for i in keras_jobs:
+        recipe, split, model = jobs[i]
+        results[i] = fit_keras(recipe, split, model, predict, profile=profile)
+        bar.update()
+    if (len(todo) == 1 and not side_by_side) or n_jobs == 1:
+        for i in todo:
+            estimator, split, model = jobs[i]
+            results[i] = fit(estimator, split, model, predict, profile=profile)
+            bar.update()
+    elif todo:
+        with parallel_config(backend="loky", inner_max_num_threads=1), warnings.catch_warnings():
+            # loky replaces a worker whose memory grew (TensorFlow's does) and says so: harmless
+            warnings.filterwarnings("ignore", message="A worker stopped while some jobs", category=UserWarning)
+            # at least two: with one, joblib would run a lone job in this process, and a Keras
+            # job would leave this process on one TensorFlow thread for good
+            parallel = Parallel(n_jobs=max(2, min(n_jobs, len(todo))), return_as="generator_unordered")
+            calls = (delayed(_fit_indexed)(i, *jobs[i], profile, str(cache_dir()), predict) for i in todo)
+            for i, result in parallel(calls):
+                results[i] = result
+                bar.update()
+    bar.close()
+    return results  # type: ignore[return-value]
+
+
+def _fit_indexed(i: int, estimator: Any, split: Split, model: str, profile: Profile, cache: str,
+                 predict: dict[str, np.ndarray]) -> tuple[int, FitResult]:
+    os.environ[CACHE_ENV] = cache  # a reused worker may have started under another cache
+    if isinstance(estimator, KerasRecipe):  # in a worker: one TensorFlow thread, no bars
+        os.environ[QUIET_ENV] = "1"
+        limit_cpu_threads(1)
+    return i, fit(estimator, split, model, predict, profile=profile)
+
+
+def standard_error(accuracy: float, n: int) -> float:
+    """Standard error of an accuracy measured on ``n`` rows: ``sqrt(p (1 - p) / n)``."""
+    return math.sqrt(accuracy * (1 - accuracy) / max(n, 1))
+
+
+def best_index(results: Sequence[FitResult], within: float | str = 0.0, prefer: str = "first",
+               eligible: Sequence[bool] | None = None) -> int:
+    """The index of the chosen fit, by validation accuracy only (never by time, which varies).
+
+    Candidates are the fits whose validation accuracy is within ``within`` of the best
+    (``"se"``: one standard error of the best accuracy, the *one-standard-error rule*);
+    among them the ``"first"`` or ``"last"`` in grid order is chosen.  With ``within=0``
+    that is the most accurate fit, ties going to the first.  ``eligible`` (one flag per
+    fit) leaves the flagged-off fits out of the choice, the best included.
+    """
+    eligible = [True] * len(results) if eligible is None else list(eligible)
+    if len(eligible) != len(results) or not any(eligible):
+        raise ValueError(f"eligible must flag {len(results)} fits with at least one True, got {eligible}")
+    accuracies = [r.val_accuracy if ok else -np.inf for r, ok in zip(results, eligible, strict=True)]
+    top = max(accuracies)
+    if within == "se":
+        within = standard_error(top, results[accuracies.index(top)].n_val)
+    candidates = [i for i, a in enumerate(accuracies) if a >= top - float(within) - 1e-12]
+    if prefer not in ("first", "last"):
+        raise ValueError(f"prefer={prefer!r}; expected 'first' or 'last'")
+    return candidates[0] if prefer == "first" else candidates[-1]
+
+
+class Tuner:
+    """Tune ``make(**params)`` one parameter at a time on ``split``.
+
+    Args:
+        make: builds an unfitted estimator, or a :class:`~digits_helpers.models.keras_recipe.KerasRecipe`,
+            from keyword parameters.
+        params: the starting parameters.
+        split: fit and validation rows.
+        model: the model family's name (cache folder, table column).
+        profile: the run profile (grids are cut to it); default ``$DIGITS_PROFILE``.
+        n_jobs: fits run side by side (scikit-learn; Keras fits too with ``keras_side_by_side``).
+        keras_side_by_side: run a sweep's Keras fits as :func:`run_fits` does with that flag.
+    """
+
+    def __init__(
+        self,
+        make: Callable[..., Any],
+        params: dict[str, Any],
+        split: Split,
+        model: str,
+        profile: Profile | None = None,
+        n_jobs: int = 2,
+        keras_side_by_side: bool = False,
+    ) -> None:
+        self.make = make
+        self.params = dict(params)
+        self.split = split
+        self.model = model
+        self.profile = profile or get_profile()
+        self.n_jobs = n_jobs
+        self.keras_side_by_side = keras_side_by_side
+        self.fits: dict[str, list[FitResult]] = {}
+        self.tables: dict[str, pd.DataFrame] = {}
+
+    def fit(self, **overrides: Any) -> FitResult:
+        """One fit with the current parameters (and any overrides)."""
+        estimator = self.make(**{**self.params, **overrides})
+        return run_fits([(estimator, self.split, self.model)], self.profile, n_jobs=1)[0]
+
+    def sweep(
+        self,
+        name: str,
+        values: Sequence[Any],
+        fixed: dict[str, Any] | None = None,
+        step: str | None = None,
+        keep_best: bool = True,
+        within: float | str = 0.0,
+        prefer: str = "first",
+        eligible: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> pd.DataFrame:
+        """Fit once per value of ``name`` (grid cut to the profile), with ``fixed`` set too.
+
+        Returns one row per value: the value, train and validation accuracy, fit seconds,
+        iterations, warnings, whether it came from the cache, and whether it was chosen.
+        The chosen value is the most accurate on validation or, with ``within`` (a margin,
+        or ``"se"`` for one standard error), the ``prefer``-most value in grid order within
+        that margin of the most accurate: order the grid from the simplest or cheapest
+        model to choose it when the difference is noise.  With ``keep_best`` the chosen
+        value (and ``fixed``) becomes part of the parameters.
+        """
+        step = step or name
+        values = [v.item() if isinstance(v, np.generic) else v for v in self.profile.grid(values)]
+        base = {**self.params, **(fixed or {})}
+        jobs = [(self.make(**{**base, name: v}), self.split, self.model) for v in values]
+        flags = [True if eligible is None else bool(eligible({**base, name: v})) for v in values]
+        results = run_fits(jobs, self.profile, self.n_jobs, desc=f"{self.model}: {step}",
+                           keras_side_by_side=self.keras_side_by_side)
+        best = best_index(results, within, prefer, flags)
+        table = pd.DataFrame(
+            [{"step": step, "param": name, "value": v, **r.summary()} for v, r in zip(values, results, strict=True)]
+        )
+        if eligible is not None:
+            table["eligible"] = flags
+        table["chosen"] = [i == best for i in range(len(values))]
+        if keep_best:
+            self.params = {**base, name: values[best]}
+        self.fits[step] = results
+        self.tables[step] = table
+        return table
+
+    def compare(self, configs: dict[str, dict[str, Any]], step: str) -> pd.DataFrame:
+        """Fit the current parameters with each labelled set of overrides; change nothing.
+
+        Returns one row per configuration (``value`` is its label), for evidence tables.
+        """
+        labels = list(configs)
+        jobs = [(self.make(**{**self.params, **configs[k]}), self.split, self.model) for k in labels]
+        results = run_fits(jobs, self.profile, self.n_jobs, desc=f"{self.model}: {step}",
+                           keras_side_by_side=self.keras_side_by_side)
+        table = pd.DataFrame(
+            [{"step": step, "param": "configuration", "value": k, **r.summary()}
+             for k, r in zip(labels, results, strict=True)]
+        )
+        table["chosen"] = False
+        self.fits[step] = results
+        self.tables[step] = table
+        return table
+
+    def best(self, step: str) -> Any:
+        """The value chosen at ``step``."""
+        table = self.tables[step]
+        return table.loc[table["chosen"], "value"].iloc[0]
+
+    def history(self) -> pd.DataFrame:
+        """Every sweep so far, one table."""
+        return pd.concat(self.tables.values(), ignore_index=True)

@@ -1,0 +1,76 @@
+"""Notebook pairs stay in sync, carry no outputs, and the book builds warning-free."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import jupytext
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SOURCES = sorted((ROOT / "notebooks").glob("*.md"))
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+    for part in toc.get("parts", []):
+        files += [chapter["file"] for chapter in part["chapters"]]
+    return files
+
+
+def test_there_are_notebooks():
+    assert SOURCES, "no notebooks/*.md found"
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
+def test_pair_in_sync_and_stripped(source):
+    twin = source.with_suffix(".ipynb")
+    assert twin.exists(), f"{twin.name} missing: run `jupytext --sync {source.relative_to(ROOT)}`"
+    md, ipynb = jupytext.read(source), jupytext.read(twin)
+    cells = lambda nb: [(c.cell_type, c.source.strip()) for c in nb.cells]  # noqa: E731
+    assert cells(md) == cells(ipynb), f"{source.name} and {twin.name} differ: run `jupytext --sync`"
+    raw = jupytext.read(twin, fmt="ipynb")
+    for cell in raw.cells:
+        if cell.cell_type == "code":
+            assert not cell.outputs and cell.execution_count is None, f"{twin.name} carries outputs"
+
+
+def test_every_notebook_is_in_the_toc():
+    listed = set(toc_files())
+    for source in SOURCES:
+        assert f"notebooks/{source.stem}" in listed, f"{source.name} is not in _toc.yml"
+    for entry in listed:
+        assert (ROOT / "book" / f"{entry}.md").exists(), f"_toc.yml lists {entry}, which does not exist"
+
+
+def test_book_links_reach_the_top_level():
+    assert (ROOT / "book" / "_toc.yml").resolve() == (ROOT / "_toc.yml").resolve()
+    assert (ROOT / "book" / "notebooks").resolve() == (ROOT / "notebooks").resolve()
+
+
+def test_ruff_is_clean():
+    result = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_book_builds_without_warnings(smoke_book):
+    """`jupyter-book build book -W` under the smoke profile, into a throw-away folder.
+
+    The build is the session's shared one (tests/conftest.py), which tests/test_site.py browses.
+    """
+    assert smoke_book.result.returncode == 0, smoke_book.log()
+    html = smoke_book.html
+    assert (html / "index.html").exists()
+    for entry in toc_files():
+        page = (html / f"{entry}.html").read_text()
+        assert "Traceback" not in page, f"{entry} shows a traceback"
+        if entry.startswith("notebooks/"):
+            assert "profile <code" in page and "smoke" in page, f"{entry} does not show its profile"
+    # myst-nb executed every notebook once, in chapter order, into the profile's execution cache
+    from jupyter_cache import get_cache
+
+    cache = get_cache(str(smoke_book.path / "_build" / ".jupyter_cache-smoke"))
+    executed = sorted(Path(record.uri).stem for record in cache.list_cache_records())
+    assert executed == sorted(Path(entry).name for entry in toc_files() if entry.startswith("notebooks/"))

@@ -1,0 +1,216 @@
+"""The Optuna layer: storage URLs, resuming a killed worker, workers sharing a study, seeds,
+pruning.  Workers are real processes on an SQLite file; the objective is the cheap quadratic."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from functools import partial
+from pathlib import Path
+from types import SimpleNamespace
+
+import optuna
+import pytest
+from demo_objective import quadratic
+from optuna.trial import TrialState
+
+from digits_helpers import paths, search
+from digits_helpers.search import pruning
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+DEMO = "demo_objective:quadratic"  # importable by the workers: HERE is on their PYTHONPATH
+FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+fast_quadratic = partial(quadratic, step_seconds=0.0)
+
+
+def start_worker(tmp_path: Path, url: str, name: str, n_trials: int, tag: str, grace: int) -> subprocess.Popen:
+    """``python -m digits_helpers.search worker`` with a 1-second heartbeat; output to files."""
+    command = [sys.executable, "-m", "digits_helpers.search", "worker", "--study", name, "--trials", str(n_trials)]
+    command += ["--storage", url, "--heartbeat-interval", "1", "--grace-period", str(grace), "--objective", DEMO]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))}
+    out, err = (open(tmp_path / f"{tag}.{kind}", "w") for kind in ("out", "err"))
+    with out, err:
+        return subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err, env=env)
+
+
+def finish(process: subprocess.Popen, tmp_path: Path, tag: str) -> dict:
+    """Wait for a worker; return its JSON summary."""
+    assert process.wait(timeout=120) == 0, (tmp_path / f"{tag}.err").read_text()[-3000:]
+    return json.loads((tmp_path / f"{tag}.out").read_text())
+
+
+def view(url: str, name: str) -> optuna.Study:
+    """The study as an observer sees it (no heartbeat, no sampler)."""
+    return optuna.load_study(study_name=name, storage=url)
+
+
+# --------------------------------------------------------------------------- storage
+def test_storage_url_honours_env_and_falls_back_to_sqlite(private_cache, monkeypatch, tmp_path):
+    postgres = "postgresql://user:pw@db.example.org/optuna"
+    monkeypatch.setenv(paths.STORAGE_ENV, postgres)
+    assert search.storage_url() == postgres
+    monkeypatch.delenv(paths.STORAGE_ENV)
+    db = private_cache.resolve() / "optuna" / "studies.db"
+    assert search.storage_url() == f"sqlite:///{db}"
+    assert db.parent.is_dir() and not db.exists()  # the folder is made, the file left to Optuna
+    assert search.storage_url(tmp_path / "x" / "my.db") == f"sqlite:///{tmp_path.resolve() / 'x' / 'my.db'}"
+
+    # an existing database is reopened with its trials, never replaced
+    study = search.open_study("kept", seed=0)
+    search.run_study(study, fast_quadratic, 2)
+    values = [t.value for t in study.trials]
+    again = search.open_study("kept", search.storage_url(), seed=0)
+    assert [t.value for t in again.trials] == values and len(values) == 2
+    search.run_study(again, fast_quadratic, 2)  # already complete: no trial added
+    assert len(view(search.storage_url(), "kept").trials) == 2
+
+
+def test_bad_storage_urls_give_clear_errors(monkeypatch, tmp_path):
+    monkeypatch.setenv(paths.STORAGE_ENV, "not a url")
+    with pytest.raises(ValueError, match=r"'not a url' is not a database URL; expected .*DIGITS_OPTUNA_STORAGE"):
+        search.storage_url()
+    with pytest.raises(ValueError, match=r"'nosuchdb://user:\*\*\*@host/db' is not usable .*expected") as err:
+        search.open_study("s", "nosuchdb://user:secret@host/db")
+    assert "secret" not in str(err.value)
+    missing = f"sqlite:///{tmp_path}/no/such/folder/studies.db"
+    with pytest.raises(ValueError, match=f"cannot open the Optuna storage '{missing}'"):
+        search.open_study("s", missing)
+    with pytest.raises(ValueError, match="expected a positive number"):
+        search.run_study(optuna.create_study(), fast_quadratic, 0)
+
+
+# --------------------------------------------------------------------------- sequential runs
+@pytest.fixture(scope="module")
+def sequential(tmp_path_factory) -> list[optuna.Study]:
+    """Two studies run one trial at a time in fresh storages, same seed; a third, seed 1."""
+    path = tmp_path_factory.mktemp("sequential")
+    runs = [(0, 12), (0, 12), (1, 3)]
+    studies = []
+    for i, (seed, n) in enumerate(runs):
+        study = search.open_study("seq", search.storage_url(path / f"{i}.db"), seed=seed)
+        studies.append(search.run_study(study, fast_quadratic, n))
+    return studies
+
+
+def test_same_seed_gives_same_params_in_fresh_storages(sequential):
+    a, b, other = sequential
+    # 12 trials: TPE's 10 random start-up trials, then 2 chosen by the model
+    assert [t.params for t in a.trials] == [t.params for t in b.trials]
+    assert [(t.state, t.value) for t in a.trials] == [(t.state, t.value) for t in b.trials]
+    assert [t.params for t in other.trials] != [t.params for t in a.trials[:3]]
+
+
+def test_quadratic_objective_is_pruned(sequential):
+    trials = sequential[0].trials
+    assert len(trials) == 12 and all(t.state in FINISHED for t in trials)
+    pruned = [t for t in trials if t.state == TrialState.PRUNED]
+    assert pruned and len(pruned) < len(trials)
+    assert all(len(t.intermediate_values) < 5 for t in pruned)  # stopped before the last step
+    assert all(len(t.intermediate_values) == 5 for t in trials if t.state == TrialState.COMPLETE)
+
+
+def test_pruning_callback_reports_epochs_and_prunes(monkeypatch):
+    fake_keras = SimpleNamespace(callbacks=SimpleNamespace(Callback=object))
+    monkeypatch.setattr(pruning, "import_tensorflow", lambda: (None, fake_keras))  # no TensorFlow
+    study = optuna.create_study(direction="maximize", pruner=optuna.pruners.ThresholdPruner(lower=0.5))
+    trial = study.ask()
+    callback = search.pruning_callback(trial)
+    callback.on_epoch_end(0, {"val_accuracy": 0.9, "loss": 0.3})
+    with pytest.raises(optuna.TrialPruned, match="epoch 1"):
+        callback.on_epoch_end(1, {"val_accuracy": 0.2})
+    assert study.trials[0].intermediate_values == {0: 0.9, 1: 0.2}
+    with pytest.raises(ValueError, match="'val_acc' is not in the epoch's logs"):
+        search.pruning_callback(trial, monitor="val_acc").on_epoch_end(2, {"val_accuracy": 0.9})
+
+
+# --------------------------------------------------------------------------- workers
+def test_killed_worker_resumes_with_exactly_n_trials(tmp_path):
+    url, name, n = search.storage_url(tmp_path / "studies.db"), "resume", 8
+    search.open_study(name, url)
+    study = view(url, name)
+    first = start_worker(tmp_path, url, name, n, "first", grace=1)
+    deadline = time.monotonic() + 60
+    while True:  # kill it in the middle of a trial, after 3 finished
+        trials = study.get_trials()
+        early = [t for t in trials if t.state == TrialState.RUNNING and len(t.params) == 2]
+        early = [t for t in early if len(t.intermediate_values) <= 1]  # 3+ steps (60+ ms) to go
+        if sum(t.state in FINISHED for t in trials) >= 3 and early:
+            first.kill()
+            first.wait()
+            break
+        assert first.poll() is None and time.monotonic() < deadline, (tmp_path / "first.err").read_text()[-3000:]
+        time.sleep(0.01)
+    at_kill = study.get_trials()
+    (orphan,) = [t for t in at_kill if t.state == TrialState.RUNNING]
+    done = {t.number: (t.state, t.value, t.params) for t in at_kill if t.state in FINISHED}
+
+    second = start_worker(tmp_path, url, name, n, "second", grace=1)
+    summary = finish(second, tmp_path, "second")
+    trials = study.get_trials()
+    finished = [t for t in trials if t.state in FINISHED]
+    assert len(finished) == n and summary["finished"] == n
+    assert summary["ran_here"] == n - len(done)
+    assert {t.number: (t.state, t.value, t.params) for t in trials if t.number in done} == done
+    # the killed trial was failed (stale heartbeat) and run again with its parameters
+    assert trials[orphan.number].state == TrialState.FAIL
+    (retry,) = [t for t in trials if t.system_attrs.get("failed_trial") == orphan.number]
+    assert retry.state in FINISHED and retry.params == orphan.params
+    assert retry.user_attrs["worker_pid"] == second.pid
+    assert [t.number for t in trials] == list(range(len(trials)))
+    assert all(t.state in (*FINISHED, TrialState.FAIL) for t in trials)
+
+
+def test_two_workers_share_one_study(tmp_path):
+    url, name, n = search.storage_url(tmp_path / "studies.db"), "shared", 16
+    # both start on a database that does not exist yet: they race to create it
+    workers = [start_worker(tmp_path, url, name, n, tag, grace=30) for tag in ("a", "b")]
+    summaries = [finish(w, tmp_path, tag) for w, tag in zip(workers, ("a", "b"), strict=True)]
+    trials = view(url, name).get_trials()
+    finished = [t for t in trials if t.state in FINISHED]
+    assert len(finished) == n and all(s["finished"] == n for s in summaries)
+    assert [t.number for t in trials] == list(range(len(trials)))  # no number lost or repeated
+    # a trial asked for in a race once n were finished or running is not run, and says so
+    assert all(t.user_attrs.get("surplus") and not t.params for t in trials if t.state not in FINISHED)
+    pids = [t.user_attrs["worker_pid"] for t in finished]
+    assert set(pids) == {w.pid for w in workers}
+    assert sorted(s["ran_here"] for s in summaries) == sorted(pids.count(w.pid) for w in workers)
+    assert len({tuple(sorted(t.params.items())) for t in finished}) == n  # no parameters drawn twice
+
+
+def test_worker_objectives(tmp_path):
+    url = search.storage_url(tmp_path / "studies.db")
+    summary = search.worker("by-path", 2, url, objective=DEMO)
+    assert summary["finished"] == 2 and summary["ran_here"] == 2
+    assert view(url, "by-path").user_attrs["objective"] == DEMO
+    assert search.worker("by-path", 3, url)["finished"] == 3  # no --objective: the one the study records
+    with pytest.raises(ValueError, match=f"optimises objective '{DEMO}', not 'deep_cnn'"):
+        search.worker("by-path", 2, url, objective="deep_cnn")
+    with pytest.raises(ValueError, match="'nope' is not registered; expected one of \\['deep_cnn'\\]"):
+        search.worker("other", 1, url, objective="nope")
+    with pytest.raises(ValueError, match="'demo_objective:nope' cannot be imported"):
+        search.worker("other", 1, url, objective="demo_objective:nope")
+    with pytest.raises(ValueError, match="records no objective yet; expected --objective"):
+        search.worker("fresh", 1, url)
+    assert search.find_objective("deep_cnn").__module__ == "digits_helpers.search.deep_cnn"
+
+
+# --------------------------------------------------------------------------- the deeper network's search
+def test_deep_search_space_and_recipe():
+    from digits_helpers.profiles import PROFILES
+    from digits_helpers.search import deep_cnn as deep_search
+
+    params = {"dropout_block1": 0.1, "dropout_block2": 0.2, "dropout_block3": 0.3, "dropout_dense": 0.45,
+              "dense_units": 512, "optimizer": "rmsprop"}
+    settings = deep_search.suggest(optuna.trial.FixedTrial(params))
+    assert settings == {"dropouts": (0.1, 0.2, 0.3, 0.45), "dense_units": 512, "optimizer": "rmsprop"}
+    assert deep_search.settings_of(params) == settings
+    full, smoke = PROFILES["full"], PROFILES["smoke"]
+    base = deep_search.base_params(full)
+    assert "schedule" not in base and "epoch_rates" not in base and base["epochs"] == deep_search.SEARCH_EPOCHS
+    assert base["builder"] == "deep" and deep_search.base_params(smoke)["epochs"] == 2
+    assert deep_search.n_trials(full) == deep_search.N_TRIALS and deep_search.n_trials(smoke) < deep_search.N_TRIALS
+    assert deep_search.study_name(full) != deep_search.study_name(smoke)
