@@ -73,6 +73,13 @@ def test_book_workflow_builds_and_publishes():
     assert cached[0][0] < build_at, "the caches must be restored before the build"
     assert any(s["uses"].startswith(("actions/cache@", "actions/cache/save@")) for _, s in cached), "never saved"
 
+    # a weekly clean build beside the cached ones: the restore step is skipped when scheduled
+    assert workflow["on"]["schedule"] and workflow["on"]["schedule"][0]["cron"]
+    assert cached[0][1].get("if") == "github.event_name != 'schedule'"
+    # the execution reports of a failed build are kept
+    reports = [s for s in uses(build, "actions/upload-artifact") if s.get("if") == "failure()"]
+    assert reports and reports[0]["with"]["path"].rstrip("/") == "_build/html/reports", reports
+
     upload = uses(build, "actions/upload-pages-artifact")
     assert upload and upload[0]["with"]["path"] == "_build/html"
     assert deploy["needs"] == "build" and uses(deploy, "actions/deploy-pages")
