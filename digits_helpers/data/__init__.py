@@ -8,9 +8,19 @@ The names chapters use most are here: ``from digits_helpers import data``, then
 
 from .embedded import N_TEST, N_TRAIN
 from .features import scale
-from .kaggle_csv import N_CLASSES, N_PIXELS, csv_identity, ensure_csvs, pixel_columns, read_digits_csv, side_length
+from .kaggle_csv import (
+    N_CLASSES,
+    N_PIXELS,
+    CsvSource,
+    csv_identity,
+    csv_sources,
+    ensure_csvs,
+    pixel_columns,
+    read_digits_csv,
+    side_length,
+)
 from .loading import SOURCE_EMBEDDED, SOURCE_KAGGLE, VAL_FRACTION, Digits, load_digits, read_csvs, split, subsample
 
 __all__ = ["N_CLASSES", "N_PIXELS", "N_TEST", "N_TRAIN", "SOURCE_EMBEDDED", "SOURCE_KAGGLE", "VAL_FRACTION",
-           "Digits", "csv_identity", "ensure_csvs", "load_digits", "pixel_columns", "read_csvs", "read_digits_csv",
-           "scale", "side_length", "split", "subsample"]
+           "CsvSource", "Digits", "csv_identity", "csv_sources", "ensure_csvs", "load_digits", "pixel_columns",
+           "read_csvs", "read_digits_csv", "scale", "side_length", "split", "subsample"]

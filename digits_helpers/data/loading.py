@@ -21,7 +21,7 @@ from ..fingerprints import code_identity, fingerprint
 from ..paths import atomic_write, cache_dir
 from ..profiles import Profile, get_profile
 from .embedded import embedded_test_fingerprint
-from .kaggle_csv import csv_identity, ensure_csvs, read_digits_csv, side_length
+from .kaggle_csv import csv_identity, csv_sources, ensure_csvs, read_digits_csv, side_length
 
 VAL_FRACTION = 0.2
 
@@ -91,8 +91,9 @@ def _read_pair(folder: Path, identity: str) -> tuple[np.ndarray, np.ndarray, np.
                 return npz["X"], npz["y"], npz["X_test"]
     except (OSError, EOFError, KeyError, ValueError, zipfile.BadZipFile):
         pass  # absent, from another version, or unreadable: read the CSVs
-    X, y = read_digits_csv(folder / "train.csv", labelled=True)
-    X_test, _ = read_digits_csv(folder / "test.csv", labelled=False)
+    train, test = csv_sources(folder)
+    X, y = read_digits_csv(train, labelled=True)
+    X_test, _ = read_digits_csv(test, labelled=False)
     try:
         atomic_write(kept, lambda tmp: np.savez(tmp, identity=np.array(identity), X=X, y=y, X_test=X_test))
     except OSError:
@@ -121,9 +122,20 @@ def load_digits(profile: Profile | None = None, folder: Path | None = None) -> D
     profile = profile or get_profile()
     folder = ensure_csvs(folder).resolve()
     X, y, X_test = read_csvs(folder)
-    source = SOURCE_EMBEDDED if fingerprint(X_test) == embedded_test_fingerprint() else SOURCE_KAGGLE
+    source = SOURCE_EMBEDDED if is_embedded_test_set(X_test) else SOURCE_KAGGLE
     X_sub, y_sub = subsample(X, y, profile.n_rows, profile.seed)
     return Digits(X_sub, y_sub, X_test, source, folder, profile, len(X))
+
+
+def is_embedded_test_set(X_test: np.ndarray) -> bool:
+    """Whether ``X_test`` is the embedded test set (whose labels can score submissions here).
+
+    A missing or damaged ``mnist.npz`` makes it ``False``: users with their own CSVs need not
+    have the embedded digits at all."""
+    try:
+        return fingerprint(X_test) == embedded_test_fingerprint()
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return False
 
 
 def split(

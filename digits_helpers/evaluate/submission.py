@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..data.embedded import embedded_test_fingerprint, held_out_test_labels
-from ..data.loading import read_csvs
-from ..fingerprints import fingerprint
+from ..data.embedded import held_out_test_labels
+from ..data.kaggle_csv import decode_text
+from ..data.loading import is_embedded_test_set, read_csvs
 from ..paths import atomic_write_text
 
 HEADER = ["ImageId", "Label"]
@@ -60,44 +60,64 @@ def write_submission(labels: np.ndarray, path: Path | str, overwrite: bool = Fal
 
 
 def validate_submission(path: Path | str, n_rows: int | None = None) -> pd.DataFrame:
-    """Check a submission file; return it as a frame, or raise naming the row and the problem.
+    """Check a submission file; return it as a frame sorted by ``ImageId``, or raise naming the
+    line and the problem.
 
-    ``n_rows`` is the size of the test set (default: the ``test.csv`` in use).
+    ``n_rows`` is the size of the test set (default: the ``test.csv`` in use).  Rows may come
+    in any order (Kaggle matches them by ``ImageId``); each ``ImageId`` 1..N must appear once.
+    UTF-8 (with or without a byte-order mark) and UTF-16 with its byte-order mark are read;
+    blank lines are ignored.
     """
     path = Path(path)
     if n_rows is None:
         n_rows = len(_test_pixels())
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such submission file")
-    lines = path.read_text().splitlines()
-    if not lines or not lines[0].strip():
+    numbered = [(i + 1, line) for i, line in enumerate(decode_text(path, path.read_bytes()).splitlines())]
+    numbered = [(n, line) for n, line in numbered if line.strip()]
+    if not numbered:
         raise ValueError(f"{path}: empty file; expected the header 'ImageId,Label'")
-    header = [h.strip() for h in lines[0].split(",")]
+    (_, first), rows = numbered[0], numbered[1:]
+    header = [h.strip().strip('"') for h in first.split(",")]
     if header != HEADER:
-        raise ValueError(f"{path}: header is {lines[0]!r}; expected 'ImageId,Label'")
-    rows = lines[1:]
+        raise ValueError(f"{path}: header is {first!r}; expected 'ImageId,Label'")
     if len(rows) != n_rows:
         raise ValueError(f"{path}: {len(rows)} data rows; expected {n_rows}, one per test image")
     ids = np.empty(n_rows, dtype=np.int64)
     labels = np.empty(n_rows, dtype=np.int64)
-    for i, line in enumerate(rows):
-        where = f"{path}: row {i + 1} (line {i + 2})"
-        fields = [f.strip() for f in line.split(",")]
+    line_of: dict[int, int] = {}
+    for i, (n, line) in enumerate(rows):
+        where = f"{path}: row {i + 1} (line {n})"
+        fields = [f.strip().strip('"') for f in line.split(",")]
         if len(fields) != 2:
             raise ValueError(f"{where} has {len(fields)} fields {line!r}; expected 'ImageId,Label'")
         if not fields[0] or not fields[1]:
             raise ValueError(f"{where} has a blank field {line!r}")
         try:
-            ids[i], labels[i] = int(fields[0]), int(fields[1])
+            ids[i], labels[i] = (_integer(f) for f in fields)
         except ValueError:
             raise ValueError(f"{where}: {line!r} is not two integers") from None
-        if ids[i] != i + 1:
-            seen = ids[:i]
-            problem = "a duplicate" if ids[i] in seen else "out of order"
-            raise ValueError(f"{where}: ImageId {ids[i]} is {problem}; expected {i + 1}")
+        if not 1 <= ids[i] <= n_rows:
+            raise ValueError(f"{where}: ImageId {ids[i]} is outside 1-{n_rows}")
+        if ids[i] in line_of:
+            raise ValueError(f"{where}: ImageId {ids[i]} is a duplicate (first on line {line_of[ids[i]]});"
+                             " expected each ImageId once")
+        line_of[int(ids[i])] = n
         if not 0 <= labels[i] <= 9:
             raise ValueError(f"{where}: Label {labels[i]} is outside 0-9")
-    return pd.DataFrame({"ImageId": ids, "Label": labels})
+    order = np.argsort(ids, kind="stable")
+    return pd.DataFrame({"ImageId": ids[order], "Label": labels[order]})
+
+
+def _integer(text: str) -> int:
+    """An integer written as ``7`` or as an integral float (``7.0``)."""
+    try:
+        return int(text)
+    except ValueError:
+        value = float(text)
+        if not value.is_integer():
+            raise
+        return int(value)
 
 
 def _test_pixels(folder: Path | None = None) -> np.ndarray:
@@ -117,7 +137,7 @@ class Score:
 
 
 def _held_out_labels(test_pixels: np.ndarray) -> np.ndarray:
-    if fingerprint(test_pixels) != embedded_test_fingerprint():
+    if not is_embedded_test_set(test_pixels):
         raise LabelsHiddenError(
             "the test set in use is not the embedded MNIST test set (its fingerprint differs), so its"
             " labels are hidden: upload the submission to Kaggle to score it"
@@ -154,10 +174,11 @@ def held_out_labels(folder: Path | None = None) -> np.ndarray:
 
 def labels_are_available(folder: Path | None = None) -> bool:
     """Whether the test set in use is the embedded one, which can be scored locally."""
-    return fingerprint(_test_pixels(folder)) == embedded_test_fingerprint()
+    return is_embedded_test_set(_test_pixels(folder))
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``score FILE`` or ``validate FILE``; exit 0, or 2 with one ``error:`` line."""
     parser = argparse.ArgumentParser(prog="python -m digits_helpers.evaluate.submission",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("command", choices=["score", "validate"])
@@ -168,12 +189,13 @@ def main(argv: list[str] | None = None) -> int:
             frame = validate_submission(args.file)
             print(f"{args.file}: valid submission of {len(frame):,} rows")
             return 0
-        score = score_submission(args.file)
-    except LabelsHiddenError as err:
-        validate_submission(args.file)
-        print(f"{args.file}: valid; {err}")
-        return 0
-    except (ValueError, FileNotFoundError) as err:
+        try:
+            score = score_submission(args.file)
+        except LabelsHiddenError as hidden:
+            validate_submission(args.file)
+            print(f"{args.file}: valid; {hidden}")
+            return 0
+    except (ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(f"{args.file}: {score}")

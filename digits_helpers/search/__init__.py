@@ -7,14 +7,14 @@
   pruner, heartbeats that fail and requeue a killed worker's trial), and run it until it
   holds exactly ``n_trials`` finished trials, from one process or several.
 - :mod:`.pruning` -- a Keras callback reporting each epoch to a trial.
-- :mod:`.worker` -- the command line, ``python -m digits_helpers.search worker``.
+- :mod:`.cli` -- the command line, ``python -m digits_helpers.search worker``.
 - :mod:`.deep_cnn` -- the deeper network's search space and objective (chapter 08).
 """
 
+from .cli import find_objective, register_objective, worker
 from .pruning import pruning_callback
 from .storage import rdb_storage, storage_url
 from .studies import FINISHED, SeededTPESampler, default_pruner, open_study, run_study
-from .worker import find_objective, register_objective, worker
 
 __all__ = ["FINISHED", "SeededTPESampler", "default_pruner", "find_objective", "open_study", "pruning_callback",
            "rdb_storage", "register_objective", "run_study", "storage_url", "worker"]

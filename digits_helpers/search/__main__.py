@@ -1,5 +1,5 @@
-"""``python -m digits_helpers.search worker ...``: see :mod:`digits_helpers.search.worker`."""
+"""``python -m digits_helpers.search worker ...``: see :mod:`digits_helpers.search.cli`."""
 
-from .worker import main
+from .cli import main
 
 main()

@@ -97,7 +97,7 @@ def rdb_storage(
         except ImportError:
             raise ImportError(
                 f"the database driver of the storage {masked(url)!r} is not installed "
-                "(PostgreSQL needs `pip install psycopg2-binary`)"
+                "(PostgreSQL needs `pip install psycopg psycopg-binary`, pinned in requirements.txt)"
             ) from None
         except DatabaseError as err:
             # Workers that open a new database together race to create its tables: retry that.

@@ -8,7 +8,7 @@ def test_execution_cache_is_dropped_when_the_package_or_the_data_change(tmp_path
     it with the package's behaviour and the data files, and empties it when they change."""
     import digits_profile as book_profile
 
-    from digits_helpers import paths
+    from digits_helpers import data, paths
 
     cache = tmp_path / ".jupyter_cache-smoke"
     assert not book_profile.renew_if_outgrown(cache, "a")  # a new cache: nothing to drop
@@ -18,8 +18,9 @@ def test_execution_cache_is_dropped_when_the_package_or_the_data_change(tmp_path
     assert book_profile.renew_if_outgrown(cache, "b")
     assert not (cache / "global.db").exists() and (cache / book_profile.STAMP_NAME).read_text().strip() == "b"
 
+    data.ensure_csvs(tmp_path / "data")  # the CSVs from the embedded digits, in a folder of their own
     monkeypatch.setenv(paths.DATA_DIR_ENV, str(tmp_path / "data"))
-    before = book_profile.sources_stamp()  # writes the CSVs from the embedded digits
+    before = book_profile.sources_stamp()
     assert book_profile.sources_stamp() == before
     test_csv = tmp_path / "data" / "test.csv"
     test_csv.write_text(test_csv.read_text().replace("\n0,", "\n1,", 1))  # a reader's own file

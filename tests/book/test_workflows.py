@@ -96,6 +96,8 @@ def test_tests_workflow_runs_the_readme_command():
     chromium = next((i for i, c in enumerate(commands) if "apt-get install" in c and "chromium" in c), None)
     assert chromium is not None, "tests.yml does not install chromium with apt"
     assert chromium < commands.index(command), "chromium must be installed before the tests run"
+    postgres = next((i for i, c in enumerate(commands) if ".ci/postgres.sh" in c and "DIGITS_TEST_POSTGRES" in c), None)
+    assert postgres is not None and postgres < commands.index(command), "tests.yml starts no PostgreSQL server"
 
 
 def test_ci_script_runs_the_readme_command():
@@ -103,3 +105,5 @@ def test_ci_script_runs_the_readme_command():
     command = readme_command("python -m pytest")
     assert script[-1] == command, ".ci/run must end with the README's test command"
     assert any("apt-get install" in line and "chromium" in line for line in script)
+    start = next(i for i, line in enumerate(script) if ".ci/postgres.sh" in line and "DIGITS_TEST_POSTGRES" in line)
+    assert "export DIGITS_TEST_POSTGRES" in script[start + 1], "the tests must see the server's URL"

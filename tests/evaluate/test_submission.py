@@ -51,8 +51,9 @@ def test_write_refuses_bad_labels(tmp_path):
 @pytest.mark.parametrize("rows, header, message", [
     (good_rows(), "Id,Label", r"header is 'Id,Label'; expected 'ImageId,Label'"),
     (good_rows(4), "ImageId,Label", r"4 data rows; expected 5"),
-    (["1,1", "2,2", "2,3", "4,4", "5,5"], "ImageId,Label", r"row 3 \(line 4\): ImageId 2 is a duplicate; expected 3"),
-    (["1,1", "3,2", "2,3", "4,4", "5,5"], "ImageId,Label", r"row 2 \(line 3\): ImageId 3 is out of order; expected 2"),
+    (["1,1", "2,2", "2,3", "4,4", "5,5"], "ImageId,Label",
+     r"row 3 \(line 4\): ImageId 2 is a duplicate \(first on line 3\); expected each ImageId once"),
+    (["1,1", "9,2", "2,3", "4,4", "5,5"], "ImageId,Label", r"row 2 \(line 3\): ImageId 9 is outside 1-5"),
     (["1,1", "2,2", "3,10", "4,4", "5,5"], "ImageId,Label", r"row 3 \(line 4\): Label 10 is outside 0-9"),
     (["1,1", "2,", "3,3", "4,4", "5,5"], "ImageId,Label", r"row 2 \(line 3\) has a blank field"),
     (["1,1", "2,2", "3,three", "4,4", "5,5"], "ImageId,Label", r"row 3 \(line 4\): '3,three' is not two integers"),

@@ -43,6 +43,36 @@ def finish(process: subprocess.Popen, tmp_path: Path, tag: str) -> dict:
     return json.loads((tmp_path / f"{tag}.out").read_text())
 
 
+POSTGRES_ENV = "DIGITS_TEST_POSTGRES"  # a server URL; .ci/run starts a throw-away server and sets it
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def storage(request, tmp_path):
+    """A new, empty database for one test's study: an SQLite file, or a database of its own on
+    the PostgreSQL server of ``$DIGITS_TEST_POSTGRES`` (skipped without one)."""
+    if request.param == "sqlite":
+        yield search.storage_url(tmp_path / "studies.db")
+        return
+    server = os.environ.get(POSTGRES_ENV, "").strip()
+    if not server:
+        pytest.skip(f"no PostgreSQL server: set {POSTGRES_ENV}=postgresql://user@host:port/db (.ci/run starts one)")
+    import uuid
+
+    import psycopg
+
+    name = f"digits_test_{uuid.uuid4().hex[:12]}"
+    admin = psycopg.connect(server.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.close()
+
+
 def view(url: str, name: str) -> optuna.Study:
     """The study as an observer sees it (no heartbeat, no sampler)."""
     return optuna.load_study(study_name=name, storage=url)
@@ -128,8 +158,8 @@ def test_pruning_callback_reports_epochs_and_prunes(monkeypatch):
 
 
 # --------------------------------------------------------------------------- workers
-def test_killed_worker_resumes_with_exactly_n_trials(tmp_path):
-    url, name, n = search.storage_url(tmp_path / "studies.db"), "resume", 8
+def test_killed_worker_resumes_with_exactly_n_trials(tmp_path, storage):
+    url, name, n = storage, "resume", 8
     search.open_study(name, url)
     study = view(url, name)
     first = start_worker(tmp_path, url, name, n, "first", grace=1)
@@ -164,9 +194,9 @@ def test_killed_worker_resumes_with_exactly_n_trials(tmp_path):
     assert all(t.state in (*FINISHED, TrialState.FAIL) for t in trials)
 
 
-def test_two_workers_share_one_study(tmp_path):
-    url, name, n = search.storage_url(tmp_path / "studies.db"), "shared", 16
-    # both start on a database that does not exist yet: they race to create it
+def test_two_workers_share_one_study(tmp_path, storage):
+    url, name, n = storage, "shared", 16
+    # both start on a database without Optuna's tables (SQLite: no file yet): they race to create them
     workers = [start_worker(tmp_path, url, name, n, tag, grace=30) for tag in ("a", "b")]
     summaries = [finish(w, tmp_path, tag) for w, tag in zip(workers, ("a", "b"), strict=True)]
     trials = view(url, name).get_trials()

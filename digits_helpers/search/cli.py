@@ -71,6 +71,8 @@ def worker(
     study records it when created; a worker asking for another objective is refused, and
     one that names none works on the recorded one.
     """
+    if objective is not None:
+        find_objective(objective)  # an unknown objective is refused before any study is created
     study = open_study(
         study_name, storage, seed=seed, heartbeat_interval=heartbeat_interval, grace_period=grace_period
     )
@@ -121,8 +123,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             args.study, args.trials, args.storage, args.objective, args.seed,
             heartbeat_interval=args.heartbeat_interval, grace_period=args.grace_period,
         )
-    except (ValueError, ImportError) as err:
-        sys.exit(f"error: {err}")
+    except (ValueError, ImportError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        sys.exit(2)
     print(json.dumps(summary))
 
 
