@@ -37,6 +37,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def fail(message: str) -> None:
+    """Stop with one ``error:`` line and exit status 2, as the package's command lines do."""
+    print(f"error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
 def build(workdir: Path, env: dict[str, str], log: Path) -> float:
     """Run the README's build command into ``workdir``; return its wall seconds."""
     command = ["jupyter-book", "build", str(ROOT / "book"), "--path-output", str(workdir / "book")]
@@ -45,7 +51,7 @@ def build(workdir: Path, env: dict[str, str], log: Path) -> float:
         done = subprocess.run(command, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed (exit {done.returncode}); see {log}")
+        fail(f"{' '.join(command)} failed (exit {done.returncode}); see {log}")
     return seconds
 
 
@@ -73,7 +79,7 @@ def main() -> None:
            "DIGITS_SUBMISSIONS_DIR": str(workdir / "submissions")}
     cache = workdir / "book" / "_build" / f".jupyter_cache-{profile}"
     if cache.exists():
-        sys.exit(f"{cache} exists: give an empty --workdir, so that the first build executes every notebook")
+        fail(f"{cache} exists: give an empty --workdir, so that the first build executes every notebook")
     log = workdir / "build.log"
     report: dict = {"profile": profile, "cold": args.fits is None, "workdir": str(workdir)}
 

@@ -12,11 +12,11 @@ The names chapters use are here (TensorFlow is not imported until a network trai
 from ..models.keras_recipe import KerasRecipe
 from .cache import fit_key
 from .fit_model import cached_fit, fit
-from .keras_fit import fit_keras, network_inputs
+from .keras_fit import fit_keras, network_inputs, trained_network
 from .results import FitResult, Split
 from .runtime import gpu_available, import_tensorflow, native_bfloat16, resolve_precision
 from .tuning import Tuner, best_index, run_fits, standard_error
 
 __all__ = ["FitResult", "KerasRecipe", "Split", "Tuner", "best_index", "cached_fit", "fit", "fit_key", "fit_keras",
            "gpu_available", "import_tensorflow", "native_bfloat16", "network_inputs", "resolve_precision",
-           "run_fits", "standard_error"]
+           "run_fits", "standard_error", "trained_network"]

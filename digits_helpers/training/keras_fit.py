@@ -164,7 +164,24 @@ def _train_keras_network(recipe: KerasRecipe, split: Split, model: str, predict:
         curves=curves,
         predictions={k: proba(network_inputs(v, recipe.centre)) for k, v in predict.items()},
         val_proba=val_proba,
+        weights=[np.asarray(w) for w in net.get_weights()],
     )
+
+
+def trained_network(result: FitResult) -> Any:
+    """The network a Keras fit trained, rebuilt from its recipe (``result.params``) with its
+    trained weights, computing in float32 (inputs as :func:`network_inputs` makes them)."""
+    if result.weights is None:
+        raise ValueError(f"the fit {result.model}/{result.key or '?'} has no trained weights: it is not a Keras"
+                         " fit, or it was cached before fits kept their weights")
+    _, keras = import_tensorflow()
+    from ..models import networks
+
+    recipe = KerasRecipe.from_flat(**result.params)
+    keras.mixed_precision.set_global_policy("float32")
+    net = networks.build_network(recipe.builder, **recipe.params)
+    net.set_weights(result.weights)
+    return net
 
 
 def fit_keras(

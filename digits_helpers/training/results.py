@@ -38,7 +38,10 @@ class FitResult:
     ``curves`` maps a name (``"loss"``, ``"val_accuracy"``, ...) to one value per
     iteration or epoch; ``predictions`` maps the name of an extra input set (``"test"``)
     to its predicted class probabilities.  ``fit_seconds`` is the wall time of the fit
-    itself, measured when it ran, also when the result comes from the cache.
+    itself, measured when it ran, also when the result comes from the cache.  ``weights``
+    are a Keras network's trained weights (``model.get_weights()``), from which
+    :func:`~digits_helpers.training.keras_fit.trained_network` rebuilds it (for test-time
+    augmentation, exports, the drawing page); ``None`` for scikit-learn fits.
     """
 
     model: str
@@ -53,6 +56,7 @@ class FitResult:
     warnings: list[str] = field(default_factory=list)
     predictions: dict[str, np.ndarray] = field(default_factory=dict)
     val_proba: np.ndarray | None = None
+    weights: list[np.ndarray] | None = None
     key: str = ""
     from_cache: bool = False
 

@@ -1,5 +1,6 @@
 """Keras builders, augmentation, learning-rate schedules and Keras fits (tiny, fast fits)."""
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -323,6 +324,12 @@ def test_fit_keras_curves_cache_and_determinism(tiny_split, private_cache, tmp_p
     second = training.fit_keras(recipe, tiny_split, "cnn", predict={"test": test}, profile=SMOKE)
     assert not second.from_cache and np.array_equal(second.val_proba, first.val_proba)
     assert second.curves["loss"] == first.curves["loss"]
+    # the trained network comes back from the cache: rebuilt, it predicts what the fit predicted
+    net = training.trained_network(again)
+    rebuilt = net.predict(training.network_inputs(test, recipe.centre), verbose=0)
+    np.testing.assert_allclose(rebuilt, first.predictions["test"], atol=1e-5)
+    with pytest.raises(ValueError, match="has no trained weights"):
+        training.trained_network(dataclasses.replace(first, weights=None))
     layers = training.fit_keras(KerasRecipe.from_flat(**TINY, augment=True, augment_impl="layers",
                                                      steps_per_execution=1), tiny_split, "cnn", profile=SMOKE)
     assert layers.key != first.key and not np.array_equal(layers.val_proba, first.val_proba)
