@@ -3,11 +3,9 @@
 The session's smoke build (``smoke_book`` in tests/conftest.py) is served from 127.0.0.1 and
 opened with Debian's Chromium (``/usr/bin/chromium``) through Playwright. Every request to a
 host other than the local server is blocked and recorded, so the test never depends on the
-network. The site loads one resource from outside: MathJax, from its CDN (Sphinx's default
-``mathjax_path``), which readers of the published book get; the requests listed in
-``EXTERNAL_ALLOWED`` are therefore accepted, and the console errors of exactly those blocked
-loads are ignored (math shows as TeX source in the screenshots). Any other outside request
-fails the test.
+network. The site needs nothing from outside: its mathematics is typeset by a copy of MathJax
+served from the site (``sphinx-mathjax-offline``), so a reader without a network, or a
+local build opened from disk, sees it too. Any outside request fails the test.
 
 Screenshots of every page go to the test's tmp folder and to ``_build/screenshots/``.
 """
@@ -40,8 +38,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
 IN_CI = os.environ.get("CI", "").lower() == "true"
-# outside resources the site may request (blocked here, loaded by readers' browsers)
-EXTERNAL_ALLOWED = ("https://cdn.jsdelivr.net/npm/mathjax@3/",)
+# outside resources the site may request: none (MathJax is served from the site)
+EXTERNAL_ALLOWED: tuple[str, ...] = ()
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 
 needs_chromium = pytest.mark.skipif(
@@ -125,6 +123,8 @@ class PageVisit:
     links: list[str] = field(default_factory=list)
     sidebar: list[str] = field(default_factory=list)
     text: str = ""
+    math: int = 0  # formulas MathJax typeset on the page
+    raw_math: int = 0  # TeX left untypeset (\( ... \) or $$ in the text)
     screenshot: Path | None = None
 
 
@@ -140,6 +140,13 @@ class Crawl:
 
 
 # text of the article without code, outputs and math: what a reader searches for
+# Sphinx writes each formula as a .math element; MathJax puts an mjx-container in it
+_MATH = """() => {
+  const formulas = [...document.querySelectorAll("article .math")];
+  const done = formulas.filter(e => e.querySelector("mjx-container")).length;
+  return [done, formulas.length - done];
+}"""
+
 _ARTICLE_TEXT = """() => {
   const article = document.querySelector("article.bd-article") || document.querySelector("main");
   const copy = article.cloneNode(true);
@@ -271,6 +278,8 @@ def crawl(smoke_book, tmp_path_factory) -> Crawl:
             record.images = page.evaluate(_IMAGES)
             record.links = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
             record.sidebar = page.eval_on_selector_all("nav.bd-docs-nav a[href]", "links => links.map(a => a.href)")
+            page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+            record.math, record.raw_math = page.evaluate(_MATH)
             record.text = page.evaluate(_ARTICLE_TEXT)
             record.screenshot = shots / shot
             page.screenshot(path=str(record.screenshot), full_page=True)
@@ -361,6 +370,14 @@ def test_pages_open_without_errors(crawl):
     problems += [f"{name}: uncaught: {e}" for name, v in crawl.visits.items() for e in v.page_errors]
     problems += [f"local resource: {failure}" for failure in crawl.local_failures]
     assert not problems, "\n".join(problems)
+
+
+@needs_chromium
+def test_mathematics_is_typeset_from_the_site(crawl):
+    typeset = {name: v.math for name, v in crawl.visits.items() if v.math}
+    assert typeset, "no page shows typeset mathematics (MathJax did not run)"
+    untypeset = {name: v.raw_math for name, v in crawl.visits.items() if v.raw_math}
+    assert not untypeset, f"pages show raw TeX: {untypeset}"
 
 
 @needs_chromium

@@ -1,0 +1,142 @@
+"""The drawing page in a real browser: the page's own forward pass agrees with the Python
+networks, strokes drawn with pointer events give a prediction, and the page needs nothing
+from outside the site (it works offline and from file://)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import numpy as np
+import pytest
+from test_site import CHROMIUM, CHROMIUM_ARGS, needs_chromium, serve
+
+PAGE = "notebooks/11_draw.html"
+N_IMAGES = 300  # digits fed through the page's input path
+
+
+def keras_network(exported: dict):
+    """The exported network rebuilt in Keras (float32) with the page's weights."""
+    from digits_helpers.models import networks
+    from digits_helpers.models.keras_recipe import KerasRecipe
+    from digits_helpers.training import import_tensorflow
+
+    _, keras = import_tensorflow()
+    keras.mixed_precision.set_global_policy("float32")
+    recipe = KerasRecipe.from_flat(**exported["recipe"])
+    net = networks.build_network(recipe.builder, **recipe.params)
+    weights = [np.frombuffer(base64.b64decode(w["data"]), "<f4").reshape(w["shape"])
+               for layer in exported["layers"] for w in layer["weights"]]
+    net.set_weights(weights)
+    return net
+
+
+@pytest.fixture(scope="module")
+def browser_page(smoke_book):
+    from playwright.sync_api import sync_playwright
+
+    html = smoke_book.html
+    assert (html / PAGE).exists(), "the smoke build made no drawing page:\n" + smoke_book.log()
+    outside, failed, errors = [], [], []
+    with serve(html) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+
+        def route(request_route):
+            url = request_route.request.url
+            if url.startswith((base, "data:", "blob:")):
+                request_route.continue_()
+            else:
+                outside.append(url)
+                request_route.abort()
+
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("requestfailed", lambda r: failed.append(f"{r.url}: {r.failure}"))
+        start = time.perf_counter()
+        page.goto(base + PAGE, wait_until="load")
+        page.wait_for_selector("#digits-draw[data-ready='true']", state="attached", timeout=60_000)
+        page.evaluate("() => window.digitsDraw.classifyPixels(new Uint8Array(784))")
+        first_prediction = time.perf_counter() - start
+        yield {"page": page, "context": context, "base": base, "outside": outside, "failed": failed,
+               "errors": errors, "first_prediction_seconds": first_prediction, "html": html}
+        browser.close()
+
+
+@needs_chromium
+def test_page_agrees_with_the_python_networks(browser_page, capsys):
+    from digits_helpers.data import embedded
+
+    page = browser_page["page"]
+    payload = json.loads(page.evaluate("() => document.getElementById('digits-draw-data').textContent"))
+    X, _, _ = embedded.embedded_train_test()
+    images = X[-N_IMAGES:]
+    in_page = page.evaluate("images => images.map(p => window.digitsDraw.classifyPixels(Uint8Array.from(p)))",
+                            images.tolist())
+    report = {}
+    for exported in payload["networks"]:
+        centre = exported["centre"]
+        scaled = images.astype(np.float32) / np.float32(255) - (np.float32(0.5) if centre else np.float32(0))
+        inputs = scaled.reshape(-1, 28, 28, 1)
+        python = keras_network(exported).predict(inputs, verbose=0)
+        browser = np.array([p[exported["name"]] for p in in_page])
+        assert (browser.argmax(1) == python.argmax(1)).all(), exported["name"]
+        difference = float(np.abs(browser - python).max())
+        assert difference <= 1e-4, (exported["name"], difference)
+        same = int((browser.argmax(1) == python.argmax(1)).sum())
+        report[exported["name"]] = {"images": len(images), "same_class": same,
+                                    "largest_probability_difference": difference}
+    html = browser_page["html"]
+    report["page_bytes"] = (html / PAGE).stat().st_size
+    report["script_bytes"] = (html / "_static" / "draw.js").stat().st_size
+    report["first_prediction_seconds"] = round(browser_page["first_prediction_seconds"], 2)
+    with capsys.disabled():
+        print("\ndrawing page:", json.dumps(report))
+
+
+@needs_chromium
+def test_strokes_drawn_with_the_pointer_give_a_prediction(browser_page):
+    page = browser_page["page"]
+    page.click(".digits-draw-clear")
+    box = page.locator("canvas.digits-draw-pad").bounding_box()
+    x0, y0 = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.15
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for step in range(1, 21):  # a stroke down the middle: a "1"
+        page.mouse.move(x0, y0 + step * box["height"] * 0.035)
+    page.mouse.up()
+    predictions = json.loads(page.get_attribute("#digits-draw", "data-predictions"))
+    assert set(predictions) == {"small_cnn", "cnn_deep"}
+    for probabilities in predictions.values():
+        assert len(probabilities) == 10 and abs(sum(probabilities) - 1) < 1e-4
+    assert "draw a digit" not in page.inner_text(".digits-draw-panel .digits-draw-guess")
+    page.click(".digits-draw-hard")
+    assert "A validation digit labelled" in page.inner_text(".digits-draw-status")
+
+
+@needs_chromium
+def test_page_needs_nothing_from_outside(browser_page):
+    assert not browser_page["outside"], browser_page["outside"]
+    assert not browser_page["failed"], browser_page["failed"]
+    assert not browser_page["errors"], browser_page["errors"]
+
+
+@needs_chromium
+def test_page_works_offline_and_from_disk(browser_page):
+    context, page = browser_page["context"], browser_page["page"]
+    context.set_offline(True)
+    try:
+        page.click(".digits-draw-clear")
+        page.click(".digits-draw-hard")
+        assert json.loads(page.get_attribute("#digits-draw", "data-predictions"))
+    finally:
+        context.set_offline(False)
+    disk = context.new_page()
+    disk.goto((browser_page["html"] / PAGE).resolve().as_uri(), wait_until="load")
+    disk.wait_for_selector("#digits-draw[data-ready='true']", state="attached", timeout=60_000)
+    disk.click(".digits-draw-hard")
+    assert json.loads(disk.get_attribute("#digits-draw", "data-predictions"))
+    disk.close()
