@@ -28,7 +28,7 @@ from pathlib import Path
 from sphinx.util import logging
 
 from digits_helpers import data
-from digits_helpers.fingerprints import package_identity
+from digits_helpers.fingerprints import PACKAGE_ROOT, package_identity
 from digits_helpers.paths import QUIET_ENV
 from digits_helpers.profiles import get_profile
 
@@ -38,8 +38,11 @@ STAMP_NAME = "digits-sources-stamp"
 
 def sources_stamp() -> str:
     """A hash of what every notebook's outputs depend on beyond its own cells: the behaviour
-    of ``digits_helpers`` and the identity (path, size, modification time) of the data files."""
+    of ``digits_helpers`` (and the scripts it writes into pages) and the identity (path, size,
+    modification time) of the data files."""
     h = hashlib.sha256(package_identity(docstrings=True).encode())
+    for asset in sorted(PACKAGE_ROOT.rglob("*.js")):  # scripts the package writes into pages
+        h.update(asset.name.encode() + b"\0" + asset.read_bytes())
     h.update(data.csv_identity(data.ensure_csvs().resolve()).encode())  # ensure: what the first notebook writes
     return h.hexdigest()[:20]
 

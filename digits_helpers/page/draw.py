@@ -1,9 +1,10 @@
 """What the drawing page needs from the book's networks: their layers and trained weights as
-JSON for the page's own forward pass (``book/_static/draw.js``), and hard validation digits.
+JSON for the page's own forward pass (``draw.js``), and hard validation digits.
 
 The page runs the networks in the reader's browser with no library and no request outside
 the site: :func:`export_network` writes each layer's kind, settings and weights (float32,
-base64), which the script evaluates exactly as Keras does at inference (dropout off, batch
+base64), which the page's script (``draw.js`` beside this module, written into the page by
+:func:`widget`) evaluates exactly as Keras does at inference (dropout off, batch
 normalisation with its moving statistics).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -67,9 +69,10 @@ def page_data(networks: list[dict[str, Any]], hard: list[dict[str, Any]], note: 
     return '<script type="application/json" id="digits-draw-data">' + safe + "</script>"
 
 
-# The page's controls and figures, styled for light and dark themes; book/_static/draw.js
-# gives them life.  The script is at the end, after the elements it looks for.
-WIDGET = """
+SCRIPT = Path(__file__).with_name("draw.js")
+
+# The page's controls and figures, styled for light and dark themes; draw.js gives them life.
+CONTROLS = """
 <style>
 #digits-draw { display: flex; flex-wrap: wrap; gap: 1.5rem; align-items: flex-start; margin: 1rem 0; }
 #digits-draw .digits-draw-pad { width: 280px; height: 280px; background: #000; touch-action: none;
@@ -100,5 +103,9 @@ WIDGET = """
   </div>
   <div class="digits-draw-panels"></div>
 </div>
-<script src="../_static/draw.js"></script>
 """
+
+
+def widget() -> str:
+    """The page's controls and its script, inline: the page needs no other file."""
+    return CONTROLS + "<script>\n" + SCRIPT.read_text(encoding="utf-8") + "</script>\n"

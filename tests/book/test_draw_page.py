@@ -91,7 +91,9 @@ def test_page_agrees_with_the_python_networks(browser_page, capsys):
                                     "largest_probability_difference": difference}
     html = browser_page["html"]
     report["page_bytes"] = (html / PAGE).stat().st_size
-    report["script_bytes"] = (html / "_static" / "draw.js").stat().st_size
+    from digits_helpers.page import draw
+
+    report["script_bytes"] = draw.SCRIPT.stat().st_size
     report["first_prediction_seconds"] = round(browser_page["first_prediction_seconds"], 2)
     with capsys.disabled():
         print("\ndrawing page:", json.dumps(report))

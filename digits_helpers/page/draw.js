@@ -2,7 +2,8 @@
  *
  * No library and no request outside the site: the page holds the networks' layers and
  * trained weights (a <script type="application/json" id="digits-draw-data"> element written
- * when the book is built, digits_helpers/page/draw.py), and this script evaluates them as
+ * when the book is built by digits_helpers/page/draw.py, which also writes this script into
+ * the page), and this script evaluates them as
  * Keras does at inference: convolutions, max pooling, batch normalisation with its moving
  * statistics, dense layers, ReLU and softmax; dropout passes values through.
  *
