@@ -45,7 +45,7 @@ def browser_page(smoke_book):
 
         def route(request_route):
             url = request_route.request.url
-            if url.startswith((base, "data:", "blob:")):
+            if url.startswith((base, "data:", "blob:", "file:")):  # the local server, or the disk
                 request_route.continue_()
             else:
                 outside.append(url)
