@@ -25,18 +25,20 @@
     return [out, Math.floor(total / 2)];
   }
 
+  /** Output height and width and leading padding of a window (kh x kw, strides sh x sw). */
+  function geometry(H, W, kh, kw, sh, sw, padding) {
+    if (padding === "same") {
+      const [Ho, pt] = same(H, sh, kh), [Wo, pl] = same(W, sw, kw);
+      return [Ho, Wo, pt, pl];
+    }
+    return [Math.floor((H - kh) / sh) + 1, Math.floor((W - kw) / sw) + 1, 0, 0];
+  }
+
   function conv2d(x, [H, W, C], layer) {
     const [kernel, bias] = layer.weights;
     const [kh, kw, , F] = kernel.shape;
     const [sh, sw] = layer.strides;
-    let Ho, Wo, pt = 0, pl = 0;
-    if (layer.padding === "same") {
-      [Ho, pt] = same(H, sh, kh);
-      [Wo, pl] = same(W, sw, kw);
-    } else {
-      Ho = Math.floor((H - kh) / sh) + 1;
-      Wo = Math.floor((W - kw) / sw) + 1;
-    }
+    const [Ho, Wo, pt, pl] = geometry(H, W, kh, kw, sh, sw, layer.padding);
     const k = kernel.data, out = new Float32Array(Ho * Wo * F);
     for (let i = 0; i < Ho; i++) {
       for (let j = 0; j < Wo; j++) {
@@ -65,14 +67,7 @@
 
   function maxPool(x, [H, W, C], layer) {
     const [ph, pw] = layer.pool_size, [sh, sw] = layer.strides || layer.pool_size;
-    let Ho, Wo, pt = 0, pl = 0;
-    if (layer.padding === "same") {
-      [Ho, pt] = same(H, sh, ph);
-      [Wo, pl] = same(W, sw, pw);
-    } else {
-      Ho = Math.floor((H - ph) / sh) + 1;
-      Wo = Math.floor((W - pw) / sw) + 1;
-    }
+    const [Ho, Wo, pt, pl] = geometry(H, W, ph, pw, sh, sw, layer.padding);
     const out = new Float32Array(Ho * Wo * C).fill(-Infinity);
     for (let i = 0; i < Ho; i++) {
       for (let j = 0; j < Wo; j++) {
