@@ -58,7 +58,7 @@ def test_ruff_is_clean():
 def test_book_builds_without_warnings(smoke_book):
     """`jupyter-book build book -W` under the smoke profile, into a throw-away folder.
 
-    The build is the session's shared one (tests/conftest.py), which tests/test_site.py browses.
+    The build is the session's shared one (tests/conftest.py), which tests/book/test_site.py browses.
     """
     assert smoke_book.result.returncode == 0, smoke_book.log()
     html = smoke_book.html
