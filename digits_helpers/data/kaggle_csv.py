@@ -321,7 +321,11 @@ def read_digits_csv(source: CsvSource | Path | str, labelled: bool) -> tuple[np.
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file; expected Kaggle's {source.name}")
     raw = source.read_bytes() if source.member is not None or path.stat().st_size < 1 << 16 else None
-    head = raw[: 1 << 16] if raw is not None else path.open("rb").read(1 << 16)
+    if raw is not None:
+        head = raw[: 1 << 16]
+    else:
+        with path.open("rb") as stream:
+            head = stream.read(1 << 16)
     if not head.strip():
         raise ValueError(f"{source}: the file is empty; expected a header line and data rows")
     plain = not head.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
