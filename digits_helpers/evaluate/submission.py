@@ -1,7 +1,8 @@
 """Kaggle submissions: write, validate, and score them locally on the embedded test set.
 
 A submission is a CSV with the header ``ImageId,Label`` and one row per test image,
-``ImageId`` running 1..N in test-row order.  When the test set in use is the embedded one
+``ImageId`` 1..N numbering the test rows (written in that order; read in any order, as
+Kaggle matches rows by ``ImageId``).  When the test set in use is the embedded one
 (recognised by the fingerprint of its pixels, not by a file name) the 28,000 held-out
 labels score it: this module is the only place that reads them.  With Kaggle's own files
 the labels are hidden, and the file is ready to upload instead.
