@@ -208,15 +208,17 @@ def csv_identity(folder: Path) -> str:
 
 
 # --------------------------------------------------------------------------- text
+def _encoding(raw: bytes) -> str:
+    """UTF-16 when ``raw`` starts with its byte-order mark, else UTF-8 (a mark dropped)."""
+    return "utf-16" if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
+
+
 def decode_text(where: object, raw: bytes) -> str:
     """``raw`` as text: UTF-8 (a byte-order mark dropped) or UTF-16 with its byte-order mark.
 
     Raises ``ValueError`` naming ``where``, the line and the byte that is not such text.
     """
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    else:
-        encoding = "utf-8-sig"
+    encoding = _encoding(raw)
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError as err:
@@ -329,13 +331,8 @@ def read_digits_csv(source: CsvSource | Path | str, labelled: bool) -> tuple[np.
     if not head.strip():
         raise ValueError(f"{source}: the file is empty; expected a header line and data rows")
     plain = not head.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-    try:
-        header = decode_text(source, head).splitlines()[0]
-    except ValueError:
-        if len(head) < (1 << 16):
-            raise
-        header = head.split(b"\n", 1)[0].decode("utf-8", errors="replace")  # a character cut at the end
-    sep = _separator(header)
+    # the separator, from the header line; a byte that is not text is reported by the reading below
+    sep = _separator(head.decode(_encoding(head), errors="replace").splitlines()[0])
     try:
         if plain and raw is None:
             try:  # the usual case, at pandas' speed: a UTF-8 file on disk
@@ -350,8 +347,8 @@ def read_digits_csv(source: CsvSource | Path | str, labelled: bool) -> tuple[np.
         raise ValueError(f"{source}: the file is empty; expected a header line and data rows") from err
     except pd.errors.ParserError as err:
         raise ValueError(f"{source}: malformed CSV ({err})") from err
-    _check_header(source, [str(c).strip() for c in frame.columns], labelled)
     frame.columns = [str(c).strip() for c in frame.columns]
+    _check_header(source, list(frame.columns), labelled)
     if frame.empty:
         raise ValueError(f"{source}: a header but no data rows; expected at least one row")
     _check_values(source, frame)

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from ..evaluate.records import jsonable_params
+
 # the layers the page's forward pass knows, and the settings it reads of each
 LAYERS = {
     "Conv2D": ("filters", "kernel_size", "strides", "padding", "activation"),
@@ -46,8 +48,8 @@ def export_network(net: Any, name: str, label: str, recipe: dict[str, Any]) -> d
         entry["weights"] = [_array(w) for w in layer.get_weights()]
         layers.append(entry)
     centre = bool(recipe.get("centre", True))
-    return {"name": name, "label": label, "centre": centre, "input_shape": [28, 28, 1], "layers": layers,
-            "recipe": {k: list(v) if isinstance(v, tuple) else v for k, v in recipe.items()}}
+    return {"name": name, "label": label, "centre": centre, "input_shape": list(net.input_shape[1:]),
+            "layers": layers, "recipe": jsonable_params(recipe)}
 
 
 def hard_digits(X_val: np.ndarray, y_val: np.ndarray, val_proba: np.ndarray, n: int = 24) -> list[dict[str, Any]]:

@@ -71,8 +71,8 @@ def worker(
     study records it when created; a worker asking for another objective is refused, and
     one that names none works on the recorded one.
     """
-    if objective is not None:
-        find_objective(objective)  # an unknown objective is refused before any study is created
+    # an unknown objective is refused before any study is created
+    function = find_objective(objective) if objective else None
     study = open_study(
         study_name, storage, seed=seed, heartbeat_interval=heartbeat_interval, grace_period=grace_period
     )
@@ -83,7 +83,7 @@ def worker(
                          f" (one of {sorted(OBJECTIVES)} or module:function)")
     if recorded is not None and recorded != name:
         raise ValueError(f"study {study_name!r} optimises objective {recorded!r}, not {name!r}")
-    function = find_objective(name)
+    function = function or find_objective(name)
     if recorded is None:
         study.set_user_attr("objective", name)
     run_study(study, function, n_trials)
