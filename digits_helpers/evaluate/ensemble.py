@@ -6,6 +6,10 @@ replacement: it starts from the most accurate candidate on validation and adds, 
 time, the candidate whose probabilities make the most accurate average, up to a maximum
 size.  The test labels play no part: the size is the smallest one whose average is the most
 accurate *on validation*, and the finished ensemble is scored on the test set afterwards.
+
+:func:`shared_errors` and :func:`oracle_accuracy` measure how differently candidates fail;
+:func:`member_split` gives a candidate of :mod:`digits_helpers.models.members` the rows and
+inputs it trains on.
 """
 
 from __future__ import annotations
@@ -15,6 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from ..models import members
+from ..profiles import Profile
+from ..training.results import Split
 
 EPS = 1e-7
 
@@ -101,3 +109,26 @@ def forward_selection(val_probas: Mapping[str, np.ndarray], y_val: np.ndarray, m
     curve = pd.DataFrame(rows)
     size = int(curve.loc[curve["val_accuracy"] == curve["val_accuracy"].max(), "size"].min())
     return Selection(order, curve, size)
+
+
+def member_split(name: str, split: Split, profile: Profile) -> Split:
+    """The rows and inputs candidate ``name`` trains and is validated on: its share of the
+    fitting rows (:func:`~digits_helpers.models.members.member_rows`), and all validation
+    rows, both as it sees them (:func:`~digits_helpers.models.members.member_inputs`)."""
+    rows = members.member_rows(name, len(split.X_fit), profile)
+    X_val = None if split.X_val is None else members.member_inputs(name, split.X_val)
+    return Split(members.member_inputs(name, split.X_fit[rows]), split.y_fit[rows], X_val, split.y_val)
+
+
+def shared_errors(probas: Mapping[str, np.ndarray], y: np.ndarray) -> pd.DataFrame:
+    """For every pair of candidates, the number of rows both get wrong (on the diagonal:
+    each one's own errors), as a square table indexed by the candidates' names."""
+    wrong = np.array([np.asarray(p).argmax(axis=1) != y for p in probas.values()], dtype=np.int64)
+    return pd.DataFrame(wrong @ wrong.T, index=list(probas), columns=list(probas))
+
+
+def oracle_accuracy(probas: Sequence[np.ndarray], y: np.ndarray) -> float:
+    """Share of rows that at least one of the members gets right: what no average of them
+    can exceed, since a row every member gets wrong cannot be right on average."""
+    right = np.array([np.asarray(p).argmax(axis=1) == y for p in probas])
+    return float(right.any(axis=0).mean())

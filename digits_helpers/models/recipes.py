@@ -8,7 +8,7 @@ keywords and returns an unfitted model: for ``logistic`` and ``mlp`` a scikit-le
 
 ``FINAL`` holds each chapter's final recipe as the full-profile run of that chapter
 chose it on the validation split; the chapter shows whether its own choice still matches.
-``ENSEMBLE_CANDIDATES`` and ``FINAL_ENSEMBLE`` do the same for the ensemble chapter's networks.
+The ensemble chapter's networks are in :mod:`.members`.
 """
 
 from __future__ import annotations
@@ -77,29 +77,6 @@ FINAL = {
                   "batch_size": 64, "epochs": 2, "augment": False},
 }
 
-# The ensemble chapter's candidates, each a family, a recipe and an offset added to the
-# profile's seed. Offset 0 is a recipe chapter 04 or 05 trains itself, so its fits (on the
-# validation split, and on all rows for the final ones) are read from the cache in a
-# whole-book build: the final recipes of ``cnn_lenet`` and ``cnn_fast``, and the deeper
-# network's one-cycle training (a recipe that needs no validation rows to refit). The
-# deeper network, the most accurate of them, is also trained from ENSEMBLE_DEEP_SEEDS other
-# seeds. Two, for the book's time: a seed costs a training on the fitting rows and, if
-# chosen, a refit, 12-19 minutes each (two at a time on two cores, mixed bfloat16). Full
-# profile: with seeds 1-4, forward selection reached 99.70 % on validation with three deeper
-# networks (seeds 1, 3 and 0), and a fourth or fifth did not raise it; with seeds 1-2 it
-# reaches 99.67 % (seeds 1, 2 and 0) for two trainings fewer.
-ENSEMBLE_DEEP_SEEDS = 2
-ENSEMBLE_CANDIDATES = {
-    "lenet": ("cnn_lenet", FINAL["cnn_lenet"], 0),
-    "fast": ("cnn_fast", FINAL["cnn_fast"], 0),
-    "deep": ("cnn_deep", DEEP_ONE_CYCLE, 0),
-    **{f"deep_seed{k}": ("cnn_deep", DEEP_ONE_CYCLE, k) for k in range(1, ENSEMBLE_DEEP_SEEDS + 1)},
-}
-# The members the full-profile ensemble chapter chose on the validation split, in the order
-# they were added (what ``benchmarks/bench_models.py --model ensemble`` refits and averages).
-# (Full profile, the deeper networks in mixed bfloat16: validation 99.655 % for the first,
-# the same for two, 99.667 % for three; the fast and LeNet-like networks lowered it.)
-FINAL_ENSEMBLE = ("deep_seed1", "deep_seed2", "deep")
 
 
 def deep_study_params(profile: Profile) -> dict[str, Any]:
@@ -123,20 +100,6 @@ def deep_one_cycle_params(profile: Profile) -> dict[str, Any]:
 def final_params(model: str, profile: Profile) -> dict[str, Any]:
     """``FINAL[model]`` with its training epochs (a Keras recipe's ``epochs``) cut to ``profile``."""
     return cut_epochs(FINAL[model], profile)
-
-
-def member_params(name: str, profile: Profile) -> tuple[str, dict[str, Any]]:
-    """The family and recipe of ensemble candidate ``name``: epochs cut to ``profile``, seed =
-    profile seed + offset.
-
-    Offset 0 leaves the seed unset, which is the profile's seed: the same recipe, and so the
-    same cache key, as the chapter that trains it.
-    """
-    if name not in ENSEMBLE_CANDIDATES:
-        raise ValueError(f"{name!r} is not an ensemble candidate; expected one of {sorted(ENSEMBLE_CANDIDATES)}")
-    model, params, offset = ENSEMBLE_CANDIDATES[name]
-    params = cut_epochs(params, profile)
-    return model, (params if offset == 0 else {**params, "seed": profile.seed + offset})
 
 
 def make_model(model: str, **params: Any) -> Any:

@@ -1,11 +1,13 @@
-"""Ensembles: averaging, greedy selection on validation, the candidates' recipes."""
+"""Ensembles: averaging, greedy selection on validation, shared errors, the candidates' recipes and rows."""
 
 import numpy as np
 import pytest
 
+from digits_helpers.data import features
 from digits_helpers.evaluate import ensemble
-from digits_helpers.models import recipes
+from digits_helpers.models import members, recipes
 from digits_helpers.profiles import PROFILES
+from digits_helpers.training import Split
 
 
 def one_hot(labels, n_classes=3, confidence=0.8):
@@ -59,19 +61,59 @@ def test_forward_selection_rejects_bad_input():
 def test_candidates_derive_their_seeds_from_the_profile():
     smoke, full = PROFILES["smoke"], PROFILES["full"]
     starts = []
-    for name in recipes.ENSEMBLE_CANDIDATES:
-        family, params = recipes.member_params(name, smoke)
-        starts.append((family, params.get("seed", smoke.seed)))
-    assert len(set(starts)) == len(starts)  # no two candidates of one family start alike
+    for name in members.CANDIDATES:
+        family, params = members.member_params(name, smoke)
+        starts.append((family, params.get("seed", smoke.seed), members.CANDIDATES[name].inputs,
+                       members.CANDIDATES[name].rows))
+    assert len(set(starts)) == len(starts)  # no two candidates start alike
     # offset 0 is the chapters' final recipe itself (same cache key), epochs cut by the profile
-    for family in ("cnn_lenet", "cnn_fast"):
-        name = family.removeprefix("cnn_")
-        assert recipes.member_params(name, full) == (family, recipes.FINAL[family])
-        assert recipes.member_params(name, smoke) == (family, recipes.final_params(family, smoke))
-    assert recipes.member_params("deep", full) == ("cnn_deep", recipes.DEEP_ONE_CYCLE)
-    family, params = recipes.member_params("deep_seed1", smoke)
-    assert params == {**recipes.DEEP_ONE_CYCLE, "epochs": smoke.epochs(recipes.DEEP_MAX_EPOCHS), "seed": smoke.seed + 1}
-    assert set(recipes.FINAL_ENSEMBLE) <= set(recipes.ENSEMBLE_CANDIDATES)
-    assert len(recipes.FINAL_ENSEMBLE) <= 5
+    for name, family in (("lenet", "cnn_lenet"), ("fast", "cnn_fast"), ("small", "small_cnn")):
+        assert members.member_params(name, full) == (family, recipes.FINAL[family])
+        assert members.member_params(name, smoke) == (family, recipes.final_params(family, smoke))
+    assert members.member_params("deep", full) == ("cnn_deep", recipes.DEEP_ONE_CYCLE)
+    assert members.member_params("deep", smoke) == ("cnn_deep", recipes.deep_one_cycle_params(smoke))
+    family, params = members.member_params("deep_bagged", smoke)
+    assert params == {**members.DEEP_MEMBER, "epochs": smoke.epochs(members.DEEP_MEMBER["epochs"]),
+                      "seed": smoke.seed + 2}
+    assert set(members.FINAL_ENSEMBLE) <= set(members.CANDIDATES)
+    assert 1 <= len(members.FINAL_ENSEMBLE) <= 5
     with pytest.raises(ValueError, match="not an ensemble candidate"):
-        recipes.member_params("nope", full)
+        members.member_params("nope", full)
+    with pytest.raises(ValueError, match="inputs="):
+        members.Member("cnn_deep", {}, "x", inputs="blurred")
+    with pytest.raises(ValueError, match="rows="):
+        members.Member("cnn_deep", {}, "x", rows=0)
+
+
+def test_member_split_gives_each_candidate_its_rows_and_inputs():
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 256, size=(50, 784)).astype(np.uint8)
+    X[:, :100] = 0
+    y = rng.integers(0, 10, size=50)
+    split = Split(X[:40], y[:40], X[40:], y[40:])
+    smoke = PROFILES["smoke"]
+    plain = ensemble.member_split("deep", split, smoke)
+    assert plain.fingerprint == split.fingerprint  # the same rows, as given: the chapters' cache key
+    bagged = ensemble.member_split("deep_bagged", split, smoke)
+    rows = members.member_rows("deep_bagged", 40, smoke)
+    assert len(rows) == round(members.BAG_SHARE * 40) and len(set(rows)) == len(rows)
+    np.testing.assert_array_equal(bagged.X_fit, X[:40][rows])
+    np.testing.assert_array_equal(bagged.y_fit, y[:40][rows])
+    np.testing.assert_array_equal(bagged.X_val, X[40:])  # validation rows are all kept
+    np.testing.assert_array_equal(rows, members.member_rows("deep_bagged", 40, smoke))  # seeded
+    deskewed = ensemble.member_split("deep_deskewed", split, smoke)
+    np.testing.assert_allclose(deskewed.X_fit, features.deskew(X[:40]))
+    np.testing.assert_allclose(deskewed.X_val, features.deskew(X[40:]))
+
+
+def test_shared_errors_and_the_oracle():
+    y = np.array([0, 1, 2, 0])
+    a = one_hot([0, 1, 1, 1])  # wrong on rows 2, 3
+    b = one_hot([0, 0, 1, 0])  # wrong on rows 1, 2
+    c = one_hot([0, 1, 2, 0])  # right everywhere
+    table = ensemble.shared_errors({"a": a, "b": b, "c": c}, y)
+    assert table.loc["a", "a"] == 2 and table.loc["b", "b"] == 2 and table.loc["c", "c"] == 0
+    assert table.loc["a", "b"] == table.loc["b", "a"] == 1  # row 2
+    assert table.loc["a", "c"] == 0
+    assert ensemble.oracle_accuracy([a, b], y) == 0.75  # row 2 wrong for both
+    assert ensemble.oracle_accuracy([a, b, c], y) == 1.0
