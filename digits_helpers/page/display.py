@@ -1,5 +1,5 @@
 """What pages display: the profile and data a page was executed with, a function's source,
-and sweep tables for reading."""
+sweep tables for reading, and a test score's accuracy per digit."""
 
 from __future__ import annotations
 
@@ -53,3 +53,9 @@ def format_table(table: pd.DataFrame, columns: dict[str, str] | None = None) -> 
     if "warnings" in out and not out["warnings"].astype(bool).any():
         out = out.drop(columns="warnings")
     return out.rename(columns=columns).reset_index(drop=True)
+
+
+def per_class_table(score) -> pd.DataFrame:
+    """A test score's accuracy for each digit, in %, as one row (the digits as columns)."""
+    table = score.per_class.assign(accuracy=lambda f: (100 * f["accuracy"]).round(2))
+    return table.rename(columns={"accuracy": "test accuracy (%)"}).set_index("digit").T

@@ -1,4 +1,4 @@
-"""Numbers in words for the prose: ordinals, lists, plurals, ranks and time changes."""
+"""Numbers in words for the prose: percentages, ordinals, lists, plurals, ranks and time changes."""
 
 from __future__ import annotations
 
@@ -16,6 +16,16 @@ def and_join(items: Iterable[Any]) -> str:
     """``["a"] -> "a"``, ``["a", "b", "c"] -> "a, b and c"``."""
     items = [str(i) for i in items]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+
+
+def percent(share: float, decimals: int = 2) -> str:
+    """``percent(0.99224) -> "99.22 %"``: a share as the book writes percentages."""
+    return f"{100 * share:.{decimals}f} %"
+
+
+def points(difference: float, decimals: int = 2) -> str:
+    """``points(0.0012) -> "0.12"``: a difference of two shares in percentage points."""
+    return f"{100 * difference:.{decimals}f}"
 
 
 def plural(n: int, word: str) -> str:

@@ -214,9 +214,20 @@ def test_wording_helpers():
     assert wording.and_join([4]) == "4" and wording.and_join([]) == ""
     assert wording.and_join(["5→6", "8→3", "9→7"]) == "5→6, 8→3 and 9→7"
     assert wording.plural(1, "error") == "1 error" and wording.plural(1200, "error") == "1,200 errors"
+    assert wording.percent(0.99224) == "99.22 %" and wording.percent(0.5, decimals=0) == "50 %"
+    assert wording.points(0.0012) == "0.12" and wording.points(-0.01, decimals=1) == "-1.0"
     table = pd.DataFrame({"digit": [1, 2, 3], "rate": [0.1, 0.3, 0.3]})
     assert confusions.tied_top(table, "rate")["digit"].tolist() == [2, 3]
     assert confusions.tied_top(table, "rate", largest=False)["digit"].tolist() == [1]
+
+
+def test_per_class_table_is_one_row_of_percentages():
+    from digits_helpers.page.display import per_class_table
+
+    score = SimpleNamespace(per_class=pd.DataFrame({"digit": [0, 1], "rows": [10, 20], "accuracy": [0.9, 0.955]}))
+    table = per_class_table(score)
+    assert list(table.columns) == [0, 1]
+    assert table.loc["test accuracy (%)"].tolist() == [90.0, 95.5]
 
 
 def test_named_list_and_rank_phrase():
