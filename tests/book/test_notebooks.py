@@ -37,6 +37,46 @@ def test_pair_in_sync_and_stripped(source):
             assert not cell.outputs and cell.execution_count is None, f"{twin.name} carries outputs"
 
 
+def shown_code_lines(source: Path) -> list[tuple[int, str]]:
+    """(line number, text) of every code line a reader of the page sees unfolded: cells not
+    tagged remove-cell, remove-input, hide-input or hide-cell."""
+    hidden = {"remove-cell", "remove-input", "hide-input", "hide-cell"}
+    out, lines, i = [], source.read_text(encoding="utf-8").splitlines(), 0
+    while i < len(lines):
+        if not lines[i].startswith("```{code-cell}"):
+            i += 1
+            continue
+        end = next(j for j in range(i + 1, len(lines)) if lines[j].startswith("```"))
+        cell, tags, body_start = lines[i + 1:end], set(), 0
+        if cell and cell[0] == "---":  # a YAML block of options
+            body_start = cell.index("---", 1) + 1
+            options = yaml.safe_load("\n".join(cell[1:body_start - 1])) or {}
+            tags = set(options.get("tags", []))
+        else:
+            while body_start < len(cell) and cell[body_start].startswith(":"):
+                if cell[body_start].startswith(":tags:"):
+                    tags = set(yaml.safe_load(cell[body_start].removeprefix(":tags:")))
+                body_start += 1
+        if not tags & hidden:
+            out += [(i + 2 + k, text) for k, text in enumerate(cell) if k >= body_start]
+        i = end + 1
+    return out
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
+def test_shown_code_fits_the_column(source):
+    """The theme's text column holds about 88 characters of code: longer lines scroll."""
+    long = [f"{source.name}:{n}: {len(text)} characters" for n, text in shown_code_lines(source)
+            if len(text) > 88]
+    assert not long, "shown code longer than 88 characters:\n" + "\n".join(long)
+
+
+def test_every_notebook_starts_with_the_one_setup_cell():
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "setup_cell.py"), "--check"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
 def test_every_notebook_is_in_the_toc():
     listed = set(toc_files())
     for source in SOURCES:
