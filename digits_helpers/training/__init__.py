@@ -15,8 +15,8 @@ from .fit_model import cached_fit, fit
 from .keras_fit import fit_keras, network_inputs, trained_network
 from .results import FitResult, Split
 from .runtime import gpu_available, import_tensorflow, native_bfloat16, resolve_precision
-from .tuning import Tuner, best_index, run_fits, standard_error
+from .tuning import Confirmation, Tuner, best_index, run_fits, standard_error
 
-__all__ = ["FitResult", "KerasRecipe", "Split", "Tuner", "best_index", "cached_fit", "fit", "fit_key", "fit_keras",
-           "gpu_available", "import_tensorflow", "native_bfloat16", "network_inputs", "resolve_precision",
-           "run_fits", "standard_error", "trained_network"]
+__all__ = ["Confirmation", "FitResult", "KerasRecipe", "Split", "Tuner", "best_index", "cached_fit", "fit",
+           "fit_key", "fit_keras", "gpu_available", "import_tensorflow", "native_bfloat16", "network_inputs",
+           "resolve_precision", "run_fits", "standard_error", "trained_network"]

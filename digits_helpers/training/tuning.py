@@ -16,6 +16,7 @@ import math
 import os
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -134,6 +135,34 @@ def best_index(results: Sequence[FitResult], within: float | str = 0.0, prefer: 
     return candidates[0] if prefer == "first" else candidates[-1]
 
 
+@dataclass(frozen=True)
+class Confirmation:
+    """A sweep's choice tried again at another budget (:meth:`Tuner.confirm`).
+
+    Attributes:
+        step: the sweep.
+        table: one row each for the chosen value and the runner-up: ``value``, ``role``,
+            ``val_accuracy`` at the sweep's budget and ``confirmed_val_accuracy``,
+            ``confirmed_fit_seconds`` at the confirming one.
+        held: whether the sweep's own rule (its margin and preference) picks the same value
+            of the two at the confirming budget.
+        fits: the confirming fits, the chosen value's first.
+    """
+
+    step: str
+    table: pd.DataFrame
+    held: bool
+    fits: list[FitResult]
+
+    @property
+    def chosen(self) -> Any:
+        return self.table["value"].iloc[0]
+
+    @property
+    def runner_up(self) -> Any:
+        return self.table["value"].iloc[1]
+
+
 class Tuner:
     """Tune ``make(**params)`` one parameter at a time on ``split``.
 
@@ -167,6 +196,7 @@ class Tuner:
         self.keras_side_by_side = keras_side_by_side
         self.fits: dict[str, list[FitResult]] = {}
         self.tables: dict[str, pd.DataFrame] = {}
+        self.rules: dict[str, tuple[dict[str, Any], float | str, str]] = {}
 
     def fit(self, **overrides: Any) -> FitResult:
         """One fit with the current parameters (and any overrides)."""
@@ -212,7 +242,45 @@ class Tuner:
             self.params = {**base, name: values[best]}
         self.fits[step] = results
         self.tables[step] = table
+        self.rules[step] = (base, within, prefer)
         return table
+
+    def confirm(self, step: str, changes: dict[str, Any], split: Split | None = None) -> Confirmation:
+        """Train the chosen value of sweep ``step`` and its runner-up again, with the sweep's
+        other parameters and ``changes`` (a longer training, say), on ``split`` (default the
+        tuner's), and say whether the sweep's rule still picks the same of the two.
+
+        The runner-up is the most accurate other value the sweep could choose (ties: the
+        first in grid order).  The rule is the sweep's own ``within`` and ``prefer`` applied
+        to the two confirming fits, in grid order; the parameters are not changed.
+        """
+        if step not in self.rules:
+            raise ValueError(f"no sweep named {step!r} to confirm; the sweeps are {sorted(self.rules)}")
+        base, within, prefer = self.rules[step]
+        table = self.tables[step]
+        if len(table) < 2:
+            raise ValueError(f"sweep {step!r} tried one value: there is no runner-up to confirm it against")
+        name = table["param"].iloc[0]
+        chosen = int(np.flatnonzero(table["chosen"])[0])
+        allowed = table["eligible"] if "eligible" in table else pd.Series(True, index=table.index)
+        others = [i for i in range(len(table)) if i != chosen and bool(allowed.iloc[i])]
+        if not others:
+            raise ValueError(f"sweep {step!r} has no other eligible value to confirm its choice against")
+        runner = max(others, key=lambda i: (table["val_accuracy"].iloc[i], -i))
+        pair = [chosen, runner]
+        values = [table["value"].iloc[i] for i in pair]
+        jobs = [(self.make(**{**base, name: v, **changes}), split or self.split, self.model) for v in values]
+        results = run_fits(jobs, self.profile, self.n_jobs, desc=f"{self.model}: {step}, confirmed",
+                           keras_side_by_side=self.keras_side_by_side)
+        in_grid_order = sorted(range(2), key=lambda k: pair[k])
+        picked = in_grid_order[best_index([results[k] for k in in_grid_order], within, prefer)]
+        out = pd.DataFrame({
+            "value": values, "role": ["chosen", "runner-up"],
+            "val_accuracy": [table["val_accuracy"].iloc[i] for i in pair],
+            "confirmed_val_accuracy": [r.val_accuracy for r in results],
+            "confirmed_fit_seconds": [r.fit_seconds for r in results],
+        })
+        return Confirmation(step, out, picked == 0, results)
 
     def compare(self, configs: dict[str, dict[str, Any]], step: str) -> pd.DataFrame:
         """Fit the current parameters with each labelled set of overrides; change nothing.

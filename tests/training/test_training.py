@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.linear_model import LogisticRegression
 
 from digits_helpers import data, training
 from digits_helpers.data import embedded
@@ -103,6 +104,33 @@ def test_tuner_keeps_the_best_value_and_cuts_grids(small_split):
     capped = tuner.sweep("C", [1e-4, 1.0], step="capped", eligible=lambda params: params["C"] < 1)
     assert capped["eligible"].tolist() == [True, False] and capped["chosen"].tolist() == [True, False]
     assert tuner.params["C"] == 1e-4
+
+
+def test_confirm_trains_the_choice_and_its_runner_up_again(small_split):
+    full = PROFILES["full"]  # full grids: three values, so there is a runner-up to find
+    tuner = Tuner(pipelines.logistic_model, {"max_iter": 30}, small_split, "logistic", profile=full, n_jobs=1)
+    table = tuner.sweep("C", [1e-4, 1e-2, 1.0])
+    tuner.sweep("tol", [1e-4, 1e-2])  # a later sweep: confirm uses the parameters of its own sweep
+    done = tuner.confirm("C", {"max_iter": 200})
+    chosen = table.loc[table["chosen"], "value"].iloc[0]
+    others = table[~table["chosen"]]
+    assert done.chosen == chosen
+    assert done.runner_up == others.loc[others["val_accuracy"].idxmax(), "value"]
+    assert done.table["role"].tolist() == ["chosen", "runner-up"]
+    assert done.table["val_accuracy"].tolist() == [table.set_index("value").loc[v, "val_accuracy"]
+                                                   for v in (done.chosen, done.runner_up)]
+    for fit, value in zip(done.fits, (done.chosen, done.runner_up), strict=True):
+        params = {**LogisticRegression().get_params(), **fit.params}  # fits list non-defaults
+        assert params["C"] == value and params["max_iter"] == 200 and params["tol"] == 1e-4
+    a, b = done.table["confirmed_val_accuracy"]
+    assert done.held == (a >= b if table["value"].tolist().index(done.chosen) <
+                         table["value"].tolist().index(done.runner_up) else a > b)
+    assert tuner.params["max_iter"] == 30  # confirming changes nothing
+    with pytest.raises(ValueError, match="no sweep named"):
+        tuner.confirm("nope", {})
+    tuner.sweep("C", [1.0], step="one value")
+    with pytest.raises(ValueError, match="no runner-up"):
+        tuner.confirm("one value", {})
 
 
 def test_parallel_sweep_matches_serial(small_split, monkeypatch, tmp_path):
