@@ -72,7 +72,10 @@ CANDIDATES = {
 }
 # The members the full-profile chapter chose on the validation split, in the order forward
 # selection added them, and whether it averages their test-time-augmented probabilities.
-FINAL_ENSEMBLE = ("deep", "deep_deskewed", "deep_bagged")
+# (Full profile, 2026-12-01: validation 99.60 % for the best single network, 99.63 % for
+# forward selection on plain probabilities, 99.68 % with test-time augmentation for these
+# two; on the test set 99.58 %, 118 errors.)
+FINAL_ENSEMBLE = ("deep_deskewed", "deep_bagged")
 FINAL_TTA = True
 
 
