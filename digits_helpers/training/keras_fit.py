@@ -211,8 +211,11 @@ def fit_keras(
     made this network about 4x slower on a 2-core CPU).  The seed fixes the weights, the
     shuffling, dropout and the augmentation: on a CPU the same recipe, data and seed give
     bit-identical results without ``tf.config.experimental.enable_op_determinism()``
-    (tested); on a GPU some cuDNN kernels are not deterministic, so call it before fitting
-    when a rerun must match to the bit (it slows training down).
+    (tested) *for the same number of TensorFlow threads* — with one thread and with two the
+    same fit ends with other weights (reductions are split differently), so a fit that ran
+    side by side (one thread) and the same fit alone (all cores) differ; on a GPU some
+    cuDNN kernels are not deterministic, so call it before fitting when a rerun must match
+    to the bit (it slows training down).
     """
     profile = profile or get_profile()
     predict = predict or {}
