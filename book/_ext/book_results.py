@@ -15,7 +15,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from digits_helpers.data import load_digits
 from digits_helpers.evaluate import choice, records
-from digits_helpers.page import reference
+from digits_helpers.page import reference, wording
 from digits_helpers.profiles import get_profile
 
 # The families in the book's order (a family without a record is left out).
@@ -36,7 +36,7 @@ class BookResults(SphinxDirective):
 
 
 def percent(share: float | None) -> str:
-    return "—" if share is None else f"{100 * share:.2f} %"
+    return "—" if share is None else wording.percent(share)
 
 
 def duration(seconds: float | None) -> str:
