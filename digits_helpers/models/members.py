@@ -22,7 +22,7 @@ import numpy as np
 
 from ..data import features
 from ..profiles import Profile
-from .recipes import DEEP_ONE_CYCLE, FINAL, cut_epochs
+from .recipes import DEEP_ONE_CYCLE, FINAL, SOURCE_LENET, cut_epochs
 
 INPUTS = ("pixels", "deskewed")
 # The new deeper networks' one-cycle training: 30 epochs instead of chapter 05's 40, so that
@@ -61,7 +61,7 @@ class Member:
 
 
 CANDIDATES = {
-    "lenet": Member("cnn_lenet", FINAL["cnn_lenet"], "architecture: LeNet-like, 25 epochs (chapter 04)"),
+    "lenet": Member("cnn_lenet", SOURCE_LENET, "architecture: LeNet-like, the source's 25 epochs (chapter 04)"),
     "fast": Member("cnn_fast", FINAL["cnn_fast"], "architecture: leaner LeNet-like, one-cycle (chapter 05)"),
     "small": Member("small_cnn", FINAL["small_cnn"], "architecture: strided, no augmentation (chapter 09)"),
     "deep": Member("cnn_deep", DEEP_ONE_CYCLE, "the deeper network itself (chapter 05)"),

@@ -34,6 +34,7 @@ def refit_and_submit(
     description: str,
     val_accuracy: float | None = None,
     val_params: dict[str, Any] | None = None,
+    record: bool = True,
 ) -> Final:
     """Fit ``recipes.make_model(model, **params)`` (a scikit-learn pipeline or, for the ``cnn_*``
     families, a Keras recipe) on all of ``digits``' labelled rows (cached),
@@ -41,7 +42,8 @@ def refit_and_submit(
 
     The submission's file name carries the fit's cache key, so a different model never
     overwrites an earlier submission.  ``val_params`` are recorded when the validation
-    accuracy comes from fitting other settings than ``params`` on the fitting rows.
+    accuracy comes from fitting other settings than ``params`` on the fitting rows.  Without
+    ``record`` the result is not stored as the family's (a reference the chapter compares with).
     """
     estimator = recipes.make_model(model, **params)
     fit = fit_model(estimator, Split(digits.X, digits.y), model, predict={"test": digits.X_test},
@@ -50,7 +52,7 @@ def refit_and_submit(
     path = submission.write_submission(labels, records.submissions_dir(digits.profile) / f"{model}-{fit.key[:8]}.csv")
     submission.validate_submission(path, n_rows=len(digits.X_test))
     score = submission.score_submission(path, digits.folder) if digits.is_embedded else None
-    record = records.ModelRecord(
+    model_record = records.ModelRecord(
         model=model,
         description=description,
         test_accuracy=score.accuracy if score else None,
@@ -62,5 +64,6 @@ def refit_and_submit(
         data_source=digits.source,
         val_params=None if val_params is None else records.jsonable_params(val_params),
     )
-    records.record(record, digits.profile)
-    return Final(fit, path, score, record)
+    if record:
+        records.record(model_record, digits.profile)
+    return Final(fit, path, score, model_record)

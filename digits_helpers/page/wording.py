@@ -23,9 +23,10 @@ def percent(share: float, decimals: int = 2) -> str:
     return f"{100 * share:.{decimals}f} %"
 
 
-def points(difference: float, decimals: int = 2) -> str:
-    """``points(0.0012) -> "0.12"``: a difference of two shares in percentage points."""
-    return f"{100 * difference:.{decimals}f}"
+def points(difference: float, decimals: int = 2, signed: bool = False) -> str:
+    """``points(0.0012) -> "0.12"``: a difference of two shares in percentage points
+    (``signed``: ``"+0.12"``, ``"-0.05"``)."""
+    return f"{100 * difference:{'+' if signed else ''}.{decimals}f}"
 
 
 def plural(n: int, word: str) -> str:

@@ -197,6 +197,7 @@ class Tuner:
         self.fits: dict[str, list[FitResult]] = {}
         self.tables: dict[str, pd.DataFrame] = {}
         self.rules: dict[str, tuple[dict[str, Any], float | str, str]] = {}
+        self.confirmations: dict[str, Confirmation] = {}
 
     def fit(self, **overrides: Any) -> FitResult:
         """One fit with the current parameters (and any overrides)."""
@@ -245,28 +246,39 @@ class Tuner:
         self.rules[step] = (base, within, prefer)
         return table
 
-    def confirm(self, step: str, changes: dict[str, Any], split: Split | None = None) -> Confirmation:
+    def runner_up(self, step: str) -> int | None:
+        """The row of sweep ``step``'s runner-up: the most accurate other value the sweep could
+        choose (ties: the first in grid order), or ``None`` when there is no such value."""
+        if step not in self.rules:
+            raise ValueError(f"no sweep named {step!r}; the sweeps are {sorted(self.rules)}")
+        table = self.tables[step]
+        chosen = int(np.flatnonzero(table["chosen"])[0])
+        allowed = table["eligible"] if "eligible" in table else pd.Series(True, index=table.index)
+        others = [i for i in range(len(table)) if i != chosen and bool(allowed.iloc[i])]
+        if not others:
+            return None
+        return max(others, key=lambda i: (table["val_accuracy"].iloc[i], -i))
+
+    def confirm(self, step: str, changes: dict[str, Any], split: Split | None = None,
+                adopt: bool = False) -> Confirmation:
         """Train the chosen value of sweep ``step`` and its runner-up again, with the sweep's
         other parameters and ``changes`` (a longer training, say), on ``split`` (default the
         tuner's), and say whether the sweep's rule still picks the same of the two.
 
-        The runner-up is the most accurate other value the sweep could choose (ties: the
-        first in grid order).  The rule is the sweep's own ``within`` and ``prefer`` applied
-        to the two confirming fits, in grid order; the parameters are not changed.
+        The runner-up is :meth:`runner_up`.  The rule is the sweep's own ``within`` and
+        ``prefer`` applied to the two confirming fits, in grid order.  The parameters are not
+        changed unless ``adopt``: then, where the ranking did not hold, the runner-up becomes
+        the parameter's value (the longer budget decides).
         """
         if step not in self.rules:
             raise ValueError(f"no sweep named {step!r} to confirm; the sweeps are {sorted(self.rules)}")
         base, within, prefer = self.rules[step]
         table = self.tables[step]
-        if len(table) < 2:
-            raise ValueError(f"sweep {step!r} tried one value: there is no runner-up to confirm it against")
-        name = table["param"].iloc[0]
+        runner = self.runner_up(step)
+        if runner is None:
+            raise ValueError(f"sweep {step!r} has no runner-up: no other value it could choose to confirm it against")
         chosen = int(np.flatnonzero(table["chosen"])[0])
-        allowed = table["eligible"] if "eligible" in table else pd.Series(True, index=table.index)
-        others = [i for i in range(len(table)) if i != chosen and bool(allowed.iloc[i])]
-        if not others:
-            raise ValueError(f"sweep {step!r} has no other eligible value to confirm its choice against")
-        runner = max(others, key=lambda i: (table["val_accuracy"].iloc[i], -i))
+        name = table["param"].iloc[0]
         pair = [chosen, runner]
         values = [table["value"].iloc[i] for i in pair]
         jobs = [(self.make(**{**base, name: v, **changes}), split or self.split, self.model) for v in values]
@@ -280,15 +292,21 @@ class Tuner:
             "confirmed_val_accuracy": [r.val_accuracy for r in results],
             "confirmed_fit_seconds": [r.fit_seconds for r in results],
         })
-        return Confirmation(step, out, picked == 0, results)
+        confirmation = Confirmation(step, out, picked == 0, results)
+        self.confirmations[step] = confirmation
+        if adopt and not confirmation.held:
+            self.params[name] = values[1]
+        return confirmation
 
-    def compare(self, configs: dict[str, dict[str, Any]], step: str) -> pd.DataFrame:
-        """Fit the current parameters with each labelled set of overrides; change nothing.
+    def compare(self, configs: dict[str, dict[str, Any]], step: str,
+                split: Split | None = None) -> pd.DataFrame:
+        """Fit the current parameters with each labelled set of overrides, on ``split``
+        (default the tuner's); change nothing.
 
         Returns one row per configuration (``value`` is its label), for evidence tables.
         """
         labels = list(configs)
-        jobs = [(self.make(**{**self.params, **configs[k]}), self.split, self.model) for k in labels]
+        jobs = [(self.make(**{**self.params, **configs[k]}), split or self.split, self.model) for k in labels]
         results = run_fits(jobs, self.profile, self.n_jobs, desc=f"{self.model}: {step}",
                            keras_side_by_side=self.keras_side_by_side)
         table = pd.DataFrame(

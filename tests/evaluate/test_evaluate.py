@@ -216,6 +216,7 @@ def test_wording_helpers():
     assert wording.plural(1, "error") == "1 error" and wording.plural(1200, "error") == "1,200 errors"
     assert wording.percent(0.99224) == "99.22 %" and wording.percent(0.5, decimals=0) == "50 %"
     assert wording.points(0.0012) == "0.12" and wording.points(-0.01, decimals=1) == "-1.0"
+    assert wording.points(0.0012, signed=True) == "+0.12" and wording.points(-0.0005, signed=True) == "-0.05"
     table = pd.DataFrame({"digit": [1, 2, 3], "rate": [0.1, 0.3, 0.3]})
     assert confusions.tied_top(table, "rate")["digit"].tolist() == [2, 3]
     assert confusions.tied_top(table, "rate", largest=False)["digit"].tolist() == [1]

@@ -238,10 +238,10 @@ def test_final_cnn_recipes_build_and_count():
         recipe = recipes.make_model(name, **recipes.FINAL[name])
         assert isinstance(recipe, KerasRecipe) and recipe.flat()["builder"] == recipe.builder
         assert recipes.make_model(name, **recipe.flat()) == recipe  # flat() round-trips
-    assert recipes.final_params("cnn_lenet", SMOKE)["epochs"] == SMOKE.epochs(25) == 2
+    assert recipes.cut_epochs(recipes.SOURCE_LENET, SMOKE)["epochs"] == SMOKE.epochs(25) == 2
     assert recipes.final_params("cnn_lenet", PROFILES["full"]) == recipes.FINAL["cnn_lenet"]
     assert recipes.final_params("logistic", SMOKE) == recipes.FINAL["logistic"]  # no epochs to cut
-    lenet = recipes.FINAL["cnn_lenet"]
+    lenet = recipes.SOURCE_LENET
     assert comparison.n_parameters("cnn_lenet", lenet) == 410_250  # the source's network
     as_json = {k: (list(v) if isinstance(v, tuple) else v) for k, v in lenet.items()}
     assert recipes.make_model("cnn_lenet", **as_json) == recipes.make_model("cnn_lenet", **lenet)  # a record's lists

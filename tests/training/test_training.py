@@ -126,6 +126,17 @@ def test_confirm_trains_the_choice_and_its_runner_up_again(small_split):
     assert done.held == (a >= b if table["value"].tolist().index(done.chosen) <
                          table["value"].tolist().index(done.runner_up) else a > b)
     assert tuner.params["max_iter"] == 30  # confirming changes nothing
+    assert tuner.confirmations["C"] is done
+    assert tuner.runner_up("C") == table["value"].tolist().index(done.runner_up)
+    # adopting: where the longer budget reverses the ranking, its winner becomes the value
+    adopted = tuner.confirm("C", {"max_iter": 200}, adopt=True)
+    assert tuner.params["C"] == (adopted.chosen if adopted.held else adopted.runner_up)
+    tuner.params["C"] = chosen
+    reversed_rule = Tuner(pipelines.logistic_model, {"max_iter": 30}, small_split, "logistic", profile=full,
+                          n_jobs=1)
+    reversed_rule.sweep("C", [1e-4, 1e-2, 1.0], within=1.0, prefer="first")  # everything within: 1e-4
+    rev = reversed_rule.confirm("C", {"max_iter": 200}, adopt=True)
+    assert rev.chosen == 1e-4 and rev.held and reversed_rule.params["C"] == 1e-4
     with pytest.raises(ValueError, match="no sweep named"):
         tuner.confirm("nope", {})
     tuner.sweep("C", [1.0], step="one value")
