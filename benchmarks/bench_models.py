@@ -15,11 +15,11 @@ study's recipe (``shared/bench/seed_reference.py``) in the same process tree and
 figures and the speed-up, so both are measured under the same conditions; the Keras
 models share one run of the source's LeNet-like recipe (``cnn0``, ~8-11 minutes here).
 ``ensemble`` trains the members of ``members.FINAL_ENSEMBLE`` from nothing, as the ensemble
-chapter does (each on its share of the fitting rows of the validation split, as it sees them:
-deskewed or not; one after the other, on all cores), averages their probabilities (over the
+chapter refits them (each on its share of all labelled rows, as it sees them: deskewed or
+not; one after the other, on all cores), averages their probabilities (over the
 test-time-augmentation views when ``members.FINAL_TTA``) and scores the average; its
 ``fit_seconds`` is the sum of the members' fits, and ``members`` gives each one's fit seconds
-and validation and test accuracy.
+and test accuracy.
 """
 
 from __future__ import annotations
@@ -56,29 +56,26 @@ def _fit(model: str, params: dict, digits):
 
 
 def run_ensemble(digits, profile):
-    """Train the final ensemble's members uncached, as chapter 10 does; return the test
-    probabilities, fit seconds, epochs and a description with each member's accuracies."""
-    from digits_helpers import data
+    """Train the final ensemble's members uncached on all labelled rows, as chapter 10 refits
+    them; return the test probabilities, fit seconds, epochs and a description with each
+    member's test accuracy."""
     from digits_helpers.evaluate import ensemble, records, submission, tta
     from digits_helpers.models import members, recipes
     from digits_helpers.training import Split, fit_keras
 
-    X_fit, X_val, y_fit, y_val = data.split(digits.X, digits.y, seed=profile.seed)
-    split = Split(X_fit, y_fit, X_val, y_val)
+    all_rows = Split(digits.X, digits.y)
     truth = submission.held_out_labels(digits.folder) if digits.is_embedded else None
     fits, test_probas, report = [], [], {}
     for name in members.FINAL_ENSEMBLE:
         family, params = members.member_params(name, profile)
-        fit = fit_keras(recipes.make_model(family, **params), ensemble.member_split(name, split, profile), family,
-                        profile=profile, use_cache=False)
-        views = {key: tta.view_probabilities(fit, members.member_inputs(name, X))
-                 for key, X in (("validation", X_val), ("test", digits.X_test))}
-        probas = {key: v.mean(axis=0) if members.FINAL_TTA else v[0] for key, v in views.items()}
+        fit = fit_keras(recipes.make_model(family, **params), ensemble.member_split(name, all_rows, profile),
+                        family, profile=profile, use_cache=False)
+        views = tta.view_probabilities(fit, members.member_inputs(name, digits.X_test))
+        proba = views.mean(axis=0) if members.FINAL_TTA else views[0]
         fits.append(fit)
-        test_probas.append(probas["test"])
+        test_probas.append(proba)
         report[name] = {"family": family, "fit_seconds": round(fit.fit_seconds, 2), "n_train": fit.n_train,
-                        "val_accuracy": round(ensemble.accuracy(probas["validation"], y_val), 5),
-                        "test_accuracy": round(ensemble.accuracy(probas["test"], truth), 5) if truth is not None
+                        "test_accuracy": round(ensemble.accuracy(proba, truth), 5) if truth is not None
                         else None, "recipe": records.jsonable_params(params, fit)}
     recipe = {"networks": len(fits), "test_time_augmentation": members.FINAL_TTA, "members": report}
     return (ensemble.average(test_probas), sum(f.fit_seconds for f in fits), sum(f.n_iter for f in fits),
@@ -95,7 +92,7 @@ def run_ours(model: str) -> dict:
     digits = load_digits(profile)
     if model == "ensemble":
         proba, seconds, n_iter, recipe = run_ensemble(digits, profile)
-        n_train = max(m["n_train"] for m in recipe["members"].values())  # the fitting rows: no refit
+        n_train = len(digits.X)  # refitted on all labelled rows (a bagged member on its share)
     else:
         params = recipes.FINAL[model]
         result = _fit(model, params, digits)

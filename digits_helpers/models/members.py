@@ -3,9 +3,10 @@
 A :class:`Member` is a family and recipe (:mod:`.recipes`) plus what makes it fail
 differently from the others: another architecture, another preprocessing of the images
 (``inputs="deskewed"``), another share of the fitting rows (bagging), another seed.  Every
-member trains on the fitting rows of the validation split (or a share of them) and is never
-refitted: its validation probabilities are those of the very network the ensemble uses, so
-the members, their number and test-time augmentation are all chosen on validation rows.
+candidate trains on the fitting rows of the validation split (or a share of them), so the
+members, their number and test-time augmentation are all chosen on validation rows; the
+chosen members are then refitted on all labelled rows (the same recipe, seed and inputs, a
+bagged member drawing its share of all rows), as every family's final model is.
 
 ``CANDIDATES`` lists them; the first four are fits that chapters 04, 05 and 09 already
 made (the same recipe, rows and seed, so a whole-book build reads them from the fit cache).

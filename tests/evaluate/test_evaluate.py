@@ -266,3 +266,21 @@ def test_records_and_submissions_go_where_the_environment_says(tmp_path, monkeyp
     monkeypatch.setenv(paths.SUBMISSIONS_ENV, str(tmp_path / "s"))
     assert records.results_dir(smoke) == tmp_path / "r" / "smoke"
     assert records.submissions_dir(smoke) == tmp_path / "s" / "smoke"
+
+
+def test_refit_and_submit_records_only_what_it_is_asked_to(private_cache, tmp_path, monkeypatch):
+    from digits_helpers.data import load_digits
+    from digits_helpers.page.final import refit_and_submit
+
+    monkeypatch.setenv("DIGITS_RESULTS_DIR", str(tmp_path / "results"))
+    monkeypatch.setenv("DIGITS_SUBMISSIONS_DIR", str(tmp_path / "submissions"))
+    smoke = PROFILES["smoke"]
+    digits = load_digits(smoke)
+    reference = refit_and_submit("logistic", {"C": 0.01, "max_iter": 50}, digits, "a reference",
+                                 record=False)
+    assert reference.submission.is_file() and reference.record.model == "logistic"
+    assert "logistic" not in records.load_records(smoke)  # a reference is not the family's record
+    final = refit_and_submit("logistic", {"C": 0.1, "max_iter": 50}, digits, "the family's final")
+    assert records.load_records(smoke)["logistic"].description == "the family's final"
+    assert final.submission != reference.submission  # one file per model: nothing overwritten
+    assert reference.submission.is_file()
