@@ -162,6 +162,11 @@ class Confirmation:
     def runner_up(self) -> Any:
         return self.table["value"].iloc[1]
 
+    @property
+    def winner(self) -> Any:
+        """The value the confirming budget picks: the chosen one if the ranking held."""
+        return self.chosen if self.held else self.runner_up
+
 
 class Tuner:
     """Tune ``make(**params)`` one parameter at a time on ``split``.

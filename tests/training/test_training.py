@@ -130,7 +130,7 @@ def test_confirm_trains_the_choice_and_its_runner_up_again(small_split):
     assert tuner.runner_up("C") == table["value"].tolist().index(done.runner_up)
     # adopting: where the longer budget reverses the ranking, its winner becomes the value
     adopted = tuner.confirm("C", {"max_iter": 200}, adopt=True)
-    assert tuner.params["C"] == (adopted.chosen if adopted.held else adopted.runner_up)
+    assert tuner.params["C"] == adopted.winner == (adopted.chosen if adopted.held else adopted.runner_up)
     tuner.params["C"] = chosen
     reversed_rule = Tuner(pipelines.logistic_model, {"max_iter": 30}, small_split, "logistic", profile=full,
                           n_jobs=1)
