@@ -60,9 +60,15 @@ FINAL = {
     "logistic": {"prep": "deskew_centred", "solver": "newton-cg", "C": 0.1, "tol": 1e-3},
     "mlp": {"prep": "deskew", "hidden_layer_sizes": (400,), "learning_rate_init": 0.1,
             "learning_rate": "invscaling", "power_t": 0.0, "batch_size": 256, "alpha": 0.01, "max_iter": 17},
-    # The convolutional chapter's own tuned network (one-cycle sweeps, each choice confirmed
-    # at the final length), refitted on all rows; the source's recipe is SOURCE_LENET.
-    "cnn_lenet": SOURCE_LENET,
+    # The convolutional chapter's own tuned network, refitted on all rows (the source's recipe
+    # is SOURCE_LENET). Its one-cycle sweeps on a subset chose each value, the trainings at the
+    # final length (12 epochs, all fitting rows) kept or replaced it: full profile, 2026-12-01,
+    # validation 99.31 % against the source recipe's 99.21 %, test 99.33 % against 99.21 %.
+    # (``warmup`` is the sweeps' one-cycle setting, kept so the recipe is the one refitted.)
+    "cnn_lenet": {"builder": "lenet", "filters": 16, "kernel_size": 5, "dense_units": 256,
+                  "dropouts": (0.2, 0.2, 0.1), "batch_norm": True, "bn_momentum": 0.9, "optimizer": "adam",
+                  "learning_rate": 1e-3, "schedule": "compound", "decay": 0.95, "warmup": 0.3,
+                  "batch_size": 64, "epochs": 12, "augment": True},
     # The training-fast chapter's recipe: one-cycle, batches of 128, a leaner LeNet-like network
     # (batch normalisation after pooling, half the dense units, lighter dropout, faster-tracking
     # batch-norm statistics), milder augmentation; its epochs are chosen on validation (grid 12/16).

@@ -107,6 +107,11 @@ def _fit_indexed(i: int, estimator: Any, split: Split, model: str, profile: Prof
     return i, fit(estimator, split, model, predict, profile=profile)
 
 
+def as_python(value: Any) -> Any:
+    """A numpy scalar (as a table cell returns it) as the Python value it holds."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def standard_error(accuracy: float, n: int) -> float:
     """Standard error of an accuracy measured on ``n`` rows: ``sqrt(p (1 - p) / n)``."""
     return math.sqrt(accuracy * (1 - accuracy) / max(n, 1))
@@ -231,7 +236,7 @@ class Tuner:
         value (and ``fixed``) becomes part of the parameters.
         """
         step = step or name
-        values = [v.item() if isinstance(v, np.generic) else v for v in self.profile.grid(values)]
+        values = [as_python(v) for v in self.profile.grid(values)]
         base = {**self.params, **(fixed or {})}
         jobs = [(self.make(**{**base, name: v}), self.split, self.model) for v in values]
         flags = [True if eligible is None else bool(eligible({**base, name: v})) for v in values]
@@ -285,7 +290,7 @@ class Tuner:
         chosen = int(np.flatnonzero(table["chosen"])[0])
         name = table["param"].iloc[0]
         pair = [chosen, runner]
-        values = [table["value"].iloc[i] for i in pair]
+        values = [as_python(table["value"].iloc[i]) for i in pair]
         jobs = [(self.make(**{**base, name: v, **changes}), split or self.split, self.model) for v in values]
         results = run_fits(jobs, self.profile, self.n_jobs, desc=f"{self.model}: {step}, confirmed",
                            keras_side_by_side=self.keras_side_by_side)
@@ -326,7 +331,7 @@ class Tuner:
     def best(self, step: str) -> Any:
         """The value chosen at ``step``."""
         table = self.tables[step]
-        return table.loc[table["chosen"], "value"].iloc[0]
+        return as_python(table.loc[table["chosen"], "value"].iloc[0])
 
     def history(self) -> pd.DataFrame:
         """Every sweep so far, one table."""

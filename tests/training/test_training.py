@@ -131,6 +131,7 @@ def test_confirm_trains_the_choice_and_its_runner_up_again(small_split):
     # adopting: where the longer budget reverses the ranking, its winner becomes the value
     adopted = tuner.confirm("C", {"max_iter": 200}, adopt=True)
     assert tuner.params["C"] == adopted.winner == (adopted.chosen if adopted.held else adopted.runner_up)
+    assert type(tuner.params["C"]) is float and type(tuner.best("C")) is float  # not numpy scalars
     tuner.params["C"] = chosen
     reversed_rule = Tuner(pipelines.logistic_model, {"max_iter": 30}, small_split, "logistic", profile=full,
                           n_jobs=1)
