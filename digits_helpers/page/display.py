@@ -58,4 +58,5 @@ def format_table(table: pd.DataFrame, columns: dict[str, str] | None = None) -> 
 def per_class_table(score) -> pd.DataFrame:
     """A test score's accuracy for each digit, in %, as one row (the digits as columns)."""
     table = score.per_class.assign(accuracy=lambda f: (100 * f["accuracy"]).round(2))
-    return table.rename(columns={"accuracy": "test accuracy (%)"}).set_index("digit").T
+    # one row per quantity: object columns, so counts stay integers beside the percentages
+    return table.rename(columns={"accuracy": "test accuracy (%)"}).set_index("digit").astype(object).T

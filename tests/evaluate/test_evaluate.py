@@ -229,6 +229,7 @@ def test_per_class_table_is_one_row_of_percentages():
     table = per_class_table(score)
     assert list(table.columns) == [0, 1]
     assert table.loc["test accuracy (%)"].tolist() == [90.0, 95.5]
+    assert [type(n) for n in table.loc["rows"]] == [int, int]  # counts shown as counts
 
 
 def test_named_list_and_rank_phrase():
