@@ -66,10 +66,13 @@ def test_candidates_derive_their_seeds_from_the_profile():
         starts.append((family, params.get("seed", smoke.seed), members.CANDIDATES[name].inputs,
                        members.CANDIDATES[name].rows))
     assert len(set(starts)) == len(starts)  # no two candidates start alike
-    # offset 0 is the chapters' final recipe itself (same cache key), epochs cut by the profile
-    for name, family in (("lenet", "cnn_lenet"), ("fast", "cnn_fast"), ("small", "small_cnn")):
+    # offset 0 is a chapter's own fit (same cache key), epochs cut by the profile: the final
+    # recipes of chapters 05 and 09, and chapter 04's reference, the source's recipe
+    for name, family in (("fast", "cnn_fast"), ("small", "small_cnn")):
         assert members.member_params(name, full) == (family, recipes.FINAL[family])
         assert members.member_params(name, smoke) == (family, recipes.final_params(family, smoke))
+    assert members.member_params("lenet", full) == ("cnn_lenet", recipes.SOURCE_LENET)
+    assert members.member_params("lenet", smoke) == ("cnn_lenet", recipes.cut_epochs(recipes.SOURCE_LENET, smoke))
     assert members.member_params("deep", full) == ("cnn_deep", recipes.DEEP_ONE_CYCLE)
     assert members.member_params("deep", smoke) == ("cnn_deep", recipes.deep_one_cycle_params(smoke))
     family, params = members.member_params("deep_bagged", smoke)
