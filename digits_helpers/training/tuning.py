@@ -280,11 +280,9 @@ class Tuner:
         changed unless ``adopt``: then, where the ranking did not hold, the runner-up becomes
         the parameter's value (the longer budget decides).
         """
-        if step not in self.rules:
-            raise ValueError(f"no sweep named {step!r} to confirm; the sweeps are {sorted(self.rules)}")
+        runner = self.runner_up(step)  # also says when there is no such sweep
         base, within, prefer = self.rules[step]
         table = self.tables[step]
-        runner = self.runner_up(step)
         if runner is None:
             raise ValueError(f"sweep {step!r} has no runner-up: no other value it could choose to confirm it against")
         chosen = int(np.flatnonzero(table["chosen"])[0])
@@ -305,7 +303,7 @@ class Tuner:
         confirmation = Confirmation(step, out, picked == 0, results)
         self.confirmations[step] = confirmation
         if adopt and not confirmation.held:
-            self.params[name] = values[1]
+            self.params[name] = confirmation.winner
         return confirmation
 
     def compare(self, configs: dict[str, dict[str, Any]], step: str,
