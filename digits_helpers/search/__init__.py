@@ -2,7 +2,8 @@
 
 - :mod:`.storage` -- where studies live: ``$DIGITS_OPTUNA_STORAGE`` (e.g.
   ``postgresql://user:password@host/db`` for several machines), else the SQLite file
-  ``.cache/optuna/studies.db``.  A database that exists is opened, never replaced.
+  ``.cache/optuna/studies.db``.  A database that exists is opened, never replaced; an outage
+  of its server is ridden out for a minute (``DatabaseUnreachable`` past it).
 - :mod:`.studies` -- create or reopen a study (TPE seeded from the profile's seed, median
   pruner, heartbeats that fail and requeue a killed worker's trial), and run it until it
   holds exactly ``n_trials`` finished trials, from one process or several.
@@ -13,8 +14,8 @@
 
 from .cli import find_objective, register_objective, worker
 from .pruning import pruning_callback
-from .storage import rdb_storage, storage_url
+from .storage import DatabaseUnreachable, rdb_storage, storage_url
 from .studies import FINISHED, SeededTPESampler, default_pruner, open_study, run_study
 
-__all__ = ["FINISHED", "SeededTPESampler", "default_pruner", "find_objective", "open_study", "pruning_callback",
-           "rdb_storage", "register_objective", "run_study", "storage_url", "worker"]
+__all__ = ["FINISHED", "DatabaseUnreachable", "SeededTPESampler", "default_pruner", "find_objective", "open_study",
+           "pruning_callback", "rdb_storage", "register_objective", "run_study", "storage_url", "worker"]

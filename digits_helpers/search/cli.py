@@ -9,7 +9,9 @@ same settings)::
 
 ``--storage URL`` overrides the variable; without either the workers share the SQLite file,
 which suits a few processes on one machine.  ``--objective`` names an objective registered
-with :func:`register_objective` or an importable ``module:function``.
+with :func:`register_objective` or an importable ``module:function``.  A worker rides out a
+database outage of up to ``--ride-out`` seconds (default 60); past it, it exits with status 2
+and one ``error:`` line, its trial in flight left to be run again by the next worker.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 from optuna.trial import TrialState
 
 from ..paths import STORAGE_ENV
-from .storage import GRACE_PERIOD, HEARTBEAT_INTERVAL
+from .storage import GRACE_PERIOD, HEARTBEAT_INTERVAL, RIDE_OUT
 from .studies import FINISHED, Objective, open_study, run_study
 
 # Objectives by name: a function, or where to import it from ("module:function").
@@ -64,17 +66,20 @@ def worker(
     seed: int | None = None,
     heartbeat_interval: int = HEARTBEAT_INTERVAL,
     grace_period: int = GRACE_PERIOD,
+    ride_out: float = RIDE_OUT,
 ) -> dict[str, Any]:
     """Work on a study until it holds ``n_trials`` finished trials; return a summary.
 
     ``objective`` is a registered name or ``module:function`` (:func:`find_objective`).  The
     study records it when created; a worker asking for another objective is refused, and
-    one that names none works on the recorded one.
+    one that names none works on the recorded one.  The database may be unreachable for
+    ``ride_out`` seconds at a time (:class:`~.storage.DatabaseUnreachable` past that).
     """
     # an unknown objective is refused before any study is created
     function = find_objective(objective) if objective else None
     study = open_study(
-        study_name, storage, seed=seed, heartbeat_interval=heartbeat_interval, grace_period=grace_period
+        study_name, storage, seed=seed, heartbeat_interval=heartbeat_interval, grace_period=grace_period,
+        ride_out=ride_out,
     )
     recorded = study.user_attrs.get("objective")
     name = objective or recorded
@@ -117,13 +122,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     work.add_argument(
         "--grace-period", type=int, default=GRACE_PERIOD, metavar="S", help="heartbeat age that fails a trial"
     )
+    work.add_argument(
+        "--ride-out", type=float, default=RIDE_OUT, metavar="S",
+        help="seconds an unreachable database is waited for before the worker gives up "
+        "(keep --grace-period above it plus the heartbeat interval)",
+    )
     args = parser.parse_args(argv)
     try:
         summary = worker(
             args.study, args.trials, args.storage, args.objective, args.seed,
-            heartbeat_interval=args.heartbeat_interval, grace_period=args.grace_period,
+            heartbeat_interval=args.heartbeat_interval, grace_period=args.grace_period, ride_out=args.ride_out,
         )
-    except (ValueError, ImportError, OSError) as err:
+    except (ValueError, ImportError, OSError) as err:  # OSError: DatabaseUnreachable too
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)
     print(json.dumps(summary))

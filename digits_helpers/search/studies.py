@@ -13,6 +13,9 @@ and the user attribute ``surplus``.  Every trial records ``worker_pid`` and ``wo
 A finished trial is never lost or repeated; a trial whose worker was killed is failed and
 queued again with its parameters (system attribute ``failed_trial``); a trial whose
 objective raised (or was interrupted with Ctrl-C) stays FAIL and a new trial replaces it.
+A trial cut short by a database outage longer than the storage rides out stays RUNNING (the
+worker stops with :class:`~.storage.DatabaseUnreachable`) and is failed and run again like a
+killed worker's.
 """
 
 from __future__ import annotations
@@ -31,7 +34,15 @@ from optuna.samplers import BaseSampler, TPESampler
 from optuna.trial import FrozenTrial, TrialState
 
 from ..profiles import get_profile
-from .storage import GRACE_PERIOD, HEARTBEAT_INTERVAL, rdb_storage, storage_url
+from .storage import (
+    GRACE_PERIOD,
+    HEARTBEAT_INTERVAL,
+    RIDE_OUT,
+    DatabaseUnreachable,
+    rdb_storage,
+    storage_url,
+    unreachable_in,
+)
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 
@@ -108,20 +119,23 @@ def open_study(
     *,
     heartbeat_interval: int = HEARTBEAT_INTERVAL,
     grace_period: int = GRACE_PERIOD,
+    ride_out: float = RIDE_OUT,
 ) -> optuna.Study:
     """Create the study ``name``, or reopen it with its trials (``load_if_exists``).
 
-    ``storage`` is a database URL (default :func:`storage_url`), opened with heartbeats
-    (:func:`rdb_storage`), or an Optuna storage used as it is.  The sampler is
-    :class:`SeededTPESampler` with ``seed`` (default: the profile's seed); the pruner is
-    ``pruner`` or :func:`default_pruner`.  Sampler and pruner are not stored in the database:
-    every process that works on the study passes its own, the same ones.
+    ``storage`` is a database URL (default :func:`storage_url`), opened with heartbeats and
+    riding out ``ride_out`` seconds of an outage (:func:`rdb_storage`), or an Optuna storage
+    used as it is.  The sampler is :class:`SeededTPESampler` with ``seed`` (default: the
+    profile's seed); the pruner is ``pruner`` or :func:`default_pruner`.  Sampler and pruner
+    are not stored in the database: every process that works on the study passes its own, the
+    same ones.
     """
     if isinstance(storage, optuna.storages.BaseStorage):
         store = storage
     else:
         store = rdb_storage(
-            storage or storage_url(), heartbeat_interval=heartbeat_interval, grace_period=grace_period
+            storage or storage_url(), heartbeat_interval=heartbeat_interval, grace_period=grace_period,
+            ride_out=ride_out,
         )
     seed = get_profile().seed if seed is None else seed
     study = optuna.create_study(
@@ -181,16 +195,29 @@ def run_study(study: optuna.Study, objective: Objective, n_trials: int, poll_sec
     trials are running elsewhere the call waits (polling every ``poll_seconds``) for them to
     finish, or, with heartbeats, for a dead worker's trial to be failed and run again here.
     Without heartbeats (e.g. an in-memory storage) it returns instead, with a warning.
-    Errors raised by ``objective`` (other than ``optuna.TrialPruned``) stop the call.
+    Errors raised by ``objective`` (other than ``optuna.TrialPruned``) stop the call.  A
+    database unreachable for longer than the storage rides out raises
+    :class:`~.storage.DatabaseUnreachable` (whatever Optuna made of it); the trial it cut
+    short stays RUNNING until its heartbeat is stale, and is then run again.
     """
     if n_trials < 1:
         raise ValueError(f"n_trials={n_trials}; expected a positive number of trials")
+    try:
+        return _run(study, _admitted(objective, n_trials), n_trials, poll_seconds)
+    except Exception as err:
+        unreachable = unreachable_in(err)
+        if unreachable is None or unreachable is err:
+            raise
+        raise DatabaseUnreachable(*unreachable.args) from None
+
+
+def _run(study: optuna.Study, objective: Objective, n_trials: int, poll_seconds: float) -> optuna.Study:
+    """:func:`run_study`'s loop, with the admitted ``objective``."""
     # Counting RUNNING trials too, a worker stops asking when the rest are in flight elsewhere
     # (with COMPLETE and PRUNED only, it would ask for a trial that _admitted then refuses).
     stop = optuna.study.MaxTrialsCallback(n_trials, states=(*FINISHED, TrialState.RUNNING))
     # Optuna has no public way to ask a study whether its storage keeps heartbeats.
     heartbeat = optuna.storages._heartbeat.is_heartbeat_enabled(study._storage)
-    objective = _admitted(objective, n_trials)
     while True:
         if heartbeat:
             _fail_stale_trials(study)
@@ -208,6 +235,6 @@ def run_study(study: optuna.Study, objective: Objective, n_trials: int, poll_sec
             warnings.warn(
                 f"study {study.study_name!r}: {finished} of {n_trials} trials finished and trials "
                 f"{running} still RUNNING; without heartbeats they cannot be checked, so not waiting",
-                stacklevel=2,
+                stacklevel=3,
             )
             return study

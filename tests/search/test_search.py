@@ -1,46 +1,25 @@
 """The Optuna layer: storage URLs, resuming a killed worker, workers sharing a study, seeds,
-pruning.  Workers are real processes on an SQLite file; the objective is the cheap quadratic."""
+pruning.  Workers are real processes (:mod:`search_workers`) on an SQLite file or a PostgreSQL
+database; the objective is the cheap quadratic.  Database outages: test_outage.py."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import time
 from functools import partial
-from pathlib import Path
 from types import SimpleNamespace
 
 import optuna
 import pytest
 from demo_objective import quadratic
 from optuna.trial import TrialState
+from search_workers import DEMO, finish, start_worker, view
 
 from digits_helpers import paths, search
 from digits_helpers.search import pruning
 
-ROOT = Path(__file__).resolve().parents[2]
-HERE = Path(__file__).resolve().parent
-DEMO = "demo_objective:quadratic"  # importable by the workers: HERE is on their PYTHONPATH
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 fast_quadratic = partial(quadratic, step_seconds=0.0)
-
-
-def start_worker(tmp_path: Path, url: str, name: str, n_trials: int, tag: str, grace: int) -> subprocess.Popen:
-    """``python -m digits_helpers.search worker`` with a 1-second heartbeat; output to files."""
-    command = [sys.executable, "-m", "digits_helpers.search", "worker", "--study", name, "--trials", str(n_trials)]
-    command += ["--storage", url, "--heartbeat-interval", "1", "--grace-period", str(grace), "--objective", DEMO]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))}
-    out, err = (open(tmp_path / f"{tag}.{kind}", "w") for kind in ("out", "err"))
-    with out, err:
-        return subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=err, env=env)
-
-
-def finish(process: subprocess.Popen, tmp_path: Path, tag: str) -> dict:
-    """Wait for a worker; return its JSON summary."""
-    assert process.wait(timeout=120) == 0, (tmp_path / f"{tag}.err").read_text()[-3000:]
-    return json.loads((tmp_path / f"{tag}.out").read_text())
 
 
 POSTGRES_ENV = "DIGITS_TEST_POSTGRES"  # a server URL; .ci/run starts a throw-away server and sets it
@@ -71,11 +50,6 @@ def storage(request, tmp_path):
             cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
         admin.close()
-
-
-def view(url: str, name: str) -> optuna.Study:
-    """The study as an observer sees it (no heartbeat, no sampler)."""
-    return optuna.load_study(study_name=name, storage=url)
 
 
 # --------------------------------------------------------------------------- storage
