@@ -48,10 +48,7 @@ def refit_and_submit(
     estimator = recipes.make_model(model, **params)
     fit = fit_model(estimator, Split(digits.X, digits.y), model, predict={"test": digits.X_test},
                     profile=digits.profile)
-    labels = fit.predictions["test"].argmax(axis=1)
-    path = submission.write_submission(labels, records.submissions_dir(digits.profile) / f"{model}-{fit.key[:8]}.csv")
-    submission.validate_submission(path, n_rows=len(digits.X_test))
-    score = submission.score_submission(path, digits.folder) if digits.is_embedded else None
+    path, score = submit_fit(fit, digits, model)
     model_record = records.ModelRecord(
         model=model,
         description=description,
@@ -67,3 +64,20 @@ def refit_and_submit(
     if record:
         records.record(model_record, digits.profile)
     return Final(fit, path, score, model_record)
+
+
+def submit_fit(fit: FitResult, digits: Digits, name: str) -> tuple[Path, submission.Score | None]:
+    """Write the submission of a fit that predicted ``{"test": digits.X_test}``
+    (``<name>-<key>.csv``: a different fit never overwrites it) and score it when the test
+    labels are known."""
+    if "test" not in fit.predictions:
+        raise ValueError(f"{name}: the fit has no test predictions; fit it with predict={{'test': X_test}}")
+    labels = fit.predictions["test"].argmax(axis=1)
+    path = submission.write_submission(labels, records.submissions_dir(digits.profile) / f"{name}-{fit.key[:8]}.csv")
+    submission.validate_submission(path, n_rows=len(digits.X_test))
+    return path, submission.score_submission(path, digits.folder) if digits.is_embedded else None
+
+
+def score_fit(fit: FitResult, digits: Digits, name: str) -> submission.Score | None:
+    """:func:`submit_fit`'s score alone: a reference scored on the test set, never recorded."""
+    return submit_fit(fit, digits, name)[1]

@@ -8,12 +8,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 PALETTE = "colorblind"
 
 
 def set_style() -> None:
-    """One look for every page: readable fonts, a colour-blind-safe palette."""
+    """One look for every page: readable fonts, a colour-blind-safe palette, and tables
+    whose text cells pandas never cuts to "..."."""
+    import pandas as pd
+
+    pd.set_option("display.max_colwidth", None)
     sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE, font_scale=1.0)
     plt.rcParams.update({"figure.dpi": 100, "savefig.dpi": 100, "axes.titleweight": "bold",
                          "figure.autolayout": False, "image.cmap": "gray_r"})
@@ -130,7 +135,8 @@ def sweep_plot(table, xlabel: str | None = None, log_x: bool | None = None) -> F
 
 def curves_plot(fits, labels: Sequence, curves: Sequence[str] = ("loss", "val_accuracy"),
                 title: str | None = None) -> Figure:
-    """Per-epoch curves (training loss, validation accuracy, ...) of several fits, one line each."""
+    """Per-epoch curves (training loss, validation accuracy, ...) of several fits, one line
+    each, marked at every epoch (a one-epoch fit still shows a point) on whole-epoch ticks."""
     names = {"loss": "training loss", "val_accuracy": "validation accuracy (%)",
              "accuracy": "training accuracy (%)", "val_loss": "validation loss"}
     fig, axes = plt.subplots(1, len(curves), figsize=(5 * len(curves), 3.6), squeeze=False)
@@ -140,8 +146,10 @@ def curves_plot(fits, labels: Sequence, curves: Sequence[str] = ("loss", "val_ac
             if not len(values):
                 continue
             scale = 100 if "accuracy" in curve else 1
-            ax.plot(np.arange(1, len(values) + 1), scale * values, label=str(label))
+            ax.plot(np.arange(1, len(values) + 1), scale * values, marker="o", markersize=3,
+                    label=str(label))
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole epochs
         ax.set_ylabel(names.get(curve, curve))
         if curve == "loss":
             ax.set_yscale("log")

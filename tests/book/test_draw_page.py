@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from test_site import CHROMIUM, CHROMIUM_ARGS, needs_chromium, serve
 
-PAGE = "notebooks/11_draw.html"
+PAGE = "notebooks/12_draw.html"
 N_IMAGES = 300  # digits fed through the page's input path
 
 

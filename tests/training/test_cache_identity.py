@@ -121,7 +121,7 @@ def test_every_module_a_key_names_exists():
         fingerprints.module_file("training.nope")
 
 
-CHAPTER = ROOT / "notebooks" / "09_small_cnn.ipynb"  # trains networks, shows no package source
+CHAPTER = ROOT / "notebooks" / "08_small_cnn.ipynb"  # trains networks, shows no package source
 
 
 def execute(notebook: Path, package_parent: Path, env: dict[str, str], out: Path) -> dict[str, str]:
