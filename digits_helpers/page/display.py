@@ -10,19 +10,23 @@ import pandas as pd
 from IPython.display import Markdown
 
 from ..data.loading import Digits
+from ..training.cores import available_cores
 
 
 def run_info(digits: Digits) -> Markdown:
-    """A short note naming the profile, the data source and the seed of this execution."""
+    """A short note naming the profile, the data source, the seed and the CPU cores of this execution."""
     profile = digits.profile
     rows = f"{len(digits.X):,} of the {digits.n_labelled_on_disk:,} labelled rows"
     smoke = (
         " This is a **smoke run**: a small subset and short fits, to check the code,"
         " not to measure it." if not profile.is_full else ""
     )
+    cores = available_cores()
     return Markdown(
         f"**Executed with** profile `{profile.name}` ({rows}, seed {profile.seed}), "
-        f"data: {digits.source}, Python {platform.python_version()}.{smoke}"
+        f"data: {digits.source}, Python {platform.python_version()}, "
+        f"{cores} CPU core{'s' if cores != 1 else ''} (a lone network trains on all of them, "
+        f"a group shares them).{smoke}"
     )
 
 

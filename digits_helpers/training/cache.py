@@ -55,9 +55,15 @@ def fit_key(estimator: Any, split: Split, profile: Profile, extra: dict | None =
     return joblib.hash(parts)[:20]
 
 
-def predict_key(estimator: Any, split: Split, profile: Profile, predict: dict[str, np.ndarray]) -> str:
-    """:func:`fit_key` of a fit that also predicts the sets in ``predict``."""
-    return fit_key(estimator, split, profile, {k: fingerprint(v) for k, v in predict.items()})
+def predict_key(estimator: Any, split: Split, profile: Profile, predict: dict[str, np.ndarray],
+                runs_on: str | None = None) -> str:
+    """:func:`fit_key` of a fit that also predicts the sets in ``predict``; ``runs_on``
+    (a Keras fit's device and thread count, :func:`~digits_helpers.training.runtime.runs_on`)
+    is part of the key where it changes the numbers."""
+    extra: dict[str, Any] = {k: fingerprint(v) for k, v in predict.items()}
+    if runs_on is not None:
+        extra["runs on"] = runs_on
+    return fit_key(estimator, split, profile, extra)
 
 
 def entry_path(model: str, key: str) -> Path:
@@ -85,9 +91,9 @@ def store(result: FitResult) -> None:
 
 
 def through_cache(estimator: Any, split: Split, model: str, predict: dict[str, np.ndarray], profile: Profile,
-                  use_cache: bool, train: Callable[[], FitResult]) -> FitResult:
+                  use_cache: bool, train: Callable[[], FitResult], runs_on: str | None = None) -> FitResult:
     """The stored result of this exact fit, or ``train()``'s, stored under its key."""
-    key = predict_key(estimator, split, profile, predict)
+    key = predict_key(estimator, split, profile, predict, runs_on)
     if use_cache and (hit := load_cached(model, key)) is not None:
         return hit
     result = train()

@@ -13,7 +13,7 @@ from ..profiles import Profile, get_profile
 from .cache import load_cached, predict_key, through_cache
 from .keras_fit import fit_keras
 from .results import FitResult, Split
-from .runtime import resolve_precision
+from .runtime import resolve_precision, runs_on
 from .sklearn_fit import fit_sklearn
 
 
@@ -40,9 +40,11 @@ def fit(
 
 
 def cached_fit(estimator: Any, split: Split, model: str, predict: dict[str, np.ndarray] | None = None,
-               profile: Profile | None = None) -> FitResult | None:
+               profile: Profile | None = None, threads: int | None = None) -> FitResult | None:
     """What :func:`fit` would read from the cache for these arguments (a Keras recipe's
-    ``"auto"`` precision resolved, as :func:`fit` does), or ``None``; trains nothing."""
+    ``"auto"`` precision resolved, as :func:`fit` does, and the fit run on ``threads`` CPU
+    threads, default this process's), or ``None``; trains nothing."""
+    where = None
     if isinstance(estimator, KerasRecipe):
-        estimator = resolve_precision(estimator)
-    return load_cached(model, predict_key(estimator, split, profile or get_profile(), predict or {}))
+        estimator, where = resolve_precision(estimator), runs_on(threads)
+    return load_cached(model, predict_key(estimator, split, profile or get_profile(), predict or {}, where))

@@ -19,7 +19,7 @@ from ..profiles import Profile, get_profile
 from ..progress import progress_bar
 from .cache import through_cache
 from .results import FitResult, Split
-from .runtime import import_tensorflow, no_full_collections, resolve_precision
+from .runtime import import_tensorflow, no_full_collections, resolve_precision, runs_on
 
 EVAL_BATCH = 1024  # batch size for validation and predictions (the results do not depend on it)
 
@@ -224,5 +224,11 @@ def fit_keras(
             _check_pixels(X, name)
     seed = profile.seed if recipe.seed is None else recipe.seed
     recipe = resolve_precision(recipe)
-    return through_cache(recipe, split, model, predict, profile, use_cache,
-                          lambda: _train_keras(recipe, split, model, predict, seed, callbacks or ()))
+    where = runs_on()  # the device and thread count: part of the key
+
+    def train() -> FitResult:
+        result = _train_keras(recipe, split, model, predict, seed, callbacks or ())
+        result.runs_on = where
+        return result
+
+    return through_cache(recipe, split, model, predict, profile, use_cache, train, runs_on=where)

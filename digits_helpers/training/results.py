@@ -41,7 +41,8 @@ class FitResult:
     itself, measured when it ran, also when the result comes from the cache.  ``weights``
     are a Keras network's trained weights (``model.get_weights()``), from which
     :func:`~digits_helpers.training.keras_fit.trained_network` rebuilds it (for test-time
-    augmentation, exports, the drawing page); ``None`` for scikit-learn fits.
+    augmentation, exports, the drawing page); ``None`` for scikit-learn fits.  ``runs_on``
+    names where a Keras fit ran (its weights depend on the thread count; its key names it).
     """
 
     model: str
@@ -59,6 +60,7 @@ class FitResult:
     weights: list[np.ndarray] | None = None
     key: str = ""
     from_cache: bool = False
+    runs_on: str = ""  # a Keras fit's device and CPU threads ("cpu, 2 threads", "gpu")
 
     def summary(self) -> dict[str, Any]:
         """The scalar fields, for a table row."""

@@ -1,5 +1,6 @@
 """The TensorFlow runtime: importing it quietly, the devices, the precision a recipe trains
-in, CPU threads, and keeping Python's garbage collector out of training."""
+in, CPU threads (and where a fit runs, which its key names), and keeping Python's garbage
+collector out of training."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..models.keras_recipe import KerasRecipe
+from .cores import available_cores
 
 
 def import_tensorflow() -> tuple[Any, Any]:
@@ -70,6 +72,29 @@ def limit_cpu_threads(n: int) -> None:
     if threading.get_intra_op_parallelism_threads() != n:
         threading.set_intra_op_parallelism_threads(n)
         threading.set_inter_op_parallelism_threads(n)
+
+
+def cpu_threads() -> int:
+    """The TensorFlow CPU threads this process trains on: set to the cores it may use
+    (:func:`~digits_helpers.training.cores.available_cores`) before its first operation
+    when nothing set them, else what was set."""
+    tf, _ = import_tensorflow()
+    threads = tf.config.threading.get_intra_op_parallelism_threads()
+    if threads == 0:
+        try:
+            limit_cpu_threads(available_cores())
+        except RuntimeError:  # TensorFlow already started with its own default
+            return available_cores()
+        threads = tf.config.threading.get_intra_op_parallelism_threads()
+    return threads
+
+
+def runs_on(threads: int | None = None) -> str:
+    """Where a Keras fit runs, as its cache key names it: ``"gpu"``, or ``"cpu, N threads"``
+    (``threads``, or this process's :func:`cpu_threads`); a fit's weights depend on it."""
+    if gpu_available():
+        return "gpu"
+    return f"cpu, {threads or cpu_threads()} threads"
 
 
 @contextmanager

@@ -6,8 +6,8 @@ returns a tidy table, picks the value with the best validation accuracy, and kee
 the next sweep.  The model is a scikit-learn estimator or a Keras network: a ``make`` that
 returns a :class:`~digits_helpers.models.keras_recipe.KerasRecipe` (e.g. ``KerasRecipe.from_flat``)
 tunes a network the same way: one fit at a time on all cores, or, with
-``keras_side_by_side``, two single-threaded fits at a time on a CPU (more fits per hour on a
-small machine; each fit's seconds are then those of one core shared with a neighbour).
+``keras_side_by_side``, several at a time on a CPU, sharing its cores by the rule of
+:mod:`.cores` (more fits per hour; each fit's seconds are then those of a share of the machine).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from ..models.keras_recipe import KerasRecipe
 from ..paths import CACHE_ENV, QUIET_ENV, cache_dir
 from ..profiles import Profile, get_profile
 from ..progress import progress_bar
+from .cores import available_cores, plan
 from .fit_model import cached_fit, fit
 from .keras_fit import fit_keras
 from .results import FitResult, Split
@@ -36,7 +37,7 @@ from .runtime import gpu_available, limit_cpu_threads
 def run_fits(
     jobs: Sequence[tuple[Any, Split, str]],
     profile: Profile,
-    n_jobs: int = 2,
+    n_jobs: int | None = None,
     desc: str = "fits",
     keras_side_by_side: bool = False,
     predict: dict[str, np.ndarray] | None = None,
@@ -46,23 +47,31 @@ def run_fits(
     ``predict`` (e.g. ``{"test": X_test}``) names sets whose class probabilities every fit
     returns in its ``predictions``, as in :func:`~digits_helpers.training.fit`.
 
-    Workers run one BLAS thread each, so two fits share the two cores without
-    oversubscription; each worker writes its result to the cache as soon as it ends.
+    ``n_jobs`` caps the fits at a time (default: the cores this process may use,
+    :func:`~digits_helpers.training.cores.available_cores`).  scikit-learn fits run in worker
+    processes of one BLAS thread each, so they share the cores without oversubscription;
+    each worker writes its result to the cache as soon as it ends.
 
     Keras jobs (an estimator that is a :class:`~digits_helpers.models.keras_recipe.KerasRecipe`) run one
-    at a time in this process by default: TensorFlow already spreads one fit over all cores
-    (or runs it on the GPU).  With ``keras_side_by_side`` and ``n_jobs > 1`` on a machine
-    without a GPU they run in ``n_jobs`` worker processes of one TensorFlow thread each
-    instead — every uncached one, even a lone one, so that a fit's numbers never depend on
-    which of its neighbours were cached.  On two cores two one-thread fits finish about 1.5x
-    sooner than the same fits one after the other, each taking about 1.4x as long as alone:
-    compare such fits' seconds with each other only.
+    at a time in this process by default, on all its cores (or the GPU).  With
+    ``keras_side_by_side`` on a machine without a GPU, the group shares the cores by
+    :func:`~digits_helpers.training.cores.plan` for the *whole job list*: ``min(k, cores)``
+    worker processes of ``cores // that`` TensorFlow threads each — every uncached fit, even a
+    lone one, so that a fit's thread count (part of its key) never depends on which of its
+    neighbours were cached.  On two cores two one-thread fits finish about 1.5x sooner than
+    the same fits one after the other, each taking about 1.4x as long as alone: compare such
+    fits' seconds with each other only.
     """
+    cores = available_cores() if n_jobs is None else max(1, min(n_jobs, available_cores()))
+    keras_all = [i for i, job in enumerate(jobs) if isinstance(job[0], KerasRecipe)]
+    shared = plan(len(keras_all), cores, gpu=bool(keras_all) and gpu_available())
+    side_by_side = keras_side_by_side and shared.at_once > 1
+    threads = shared.threads if side_by_side else None
     predict = predict or {}
     results: list[FitResult | None] = [None] * len(jobs)
     todo = []
     for i, (estimator, split, model) in enumerate(jobs):
-        hit = cached_fit(estimator, split, model, predict, profile)
+        hit = cached_fit(estimator, split, model, predict, profile, threads=threads)
         if hit is None:
             todo.append(i)
         else:
@@ -71,26 +80,28 @@ def run_fits(
     bar.update(len(jobs) - len(todo))
     keras_jobs = [i for i in todo if isinstance(jobs[i][0], KerasRecipe)]
     todo = [i for i in todo if i not in keras_jobs]
-    side_by_side = bool(keras_jobs) and keras_side_by_side and n_jobs > 1 and not gpu_available()
     if side_by_side:
         todo, keras_jobs = todo + keras_jobs, []
     for i in keras_jobs:
         recipe, split, model = jobs[i]
         results[i] = fit_keras(recipe, split, model, predict, profile=profile)
         bar.update()
-    if (len(todo) == 1 and not side_by_side) or n_jobs == 1:
+    if (len(todo) == 1 and not side_by_side) or cores == 1:
         for i in todo:
             estimator, split, model = jobs[i]
             results[i] = fit(estimator, split, model, predict, profile=profile)
             bar.update()
     elif todo:
-        with parallel_config(backend="loky", inner_max_num_threads=1), warnings.catch_warnings():
+        inner = threads or 1  # a new pool of workers when the threads per fit change
+        with parallel_config(backend="loky", inner_max_num_threads=inner), warnings.catch_warnings():
             # loky replaces a worker whose memory grew (TensorFlow's does) and says so: harmless
             warnings.filterwarnings("ignore", message="A worker stopped while some jobs", category=UserWarning)
             # at least two: with one, joblib would run a lone job in this process, and a Keras
             # job would leave this process on one TensorFlow thread for good
-            parallel = Parallel(n_jobs=max(2, min(n_jobs, len(todo))), return_as="generator_unordered")
-            calls = (delayed(_fit_indexed)(i, *jobs[i], profile, str(cache_dir()), predict) for i in todo)
+            at_once = shared.at_once if side_by_side else cores
+            parallel = Parallel(n_jobs=max(2, min(at_once, len(todo))), return_as="generator_unordered")
+            calls = (delayed(_fit_indexed)(i, *jobs[i], profile, str(cache_dir()), predict, inner)
+                     for i in todo)
             for i, result in parallel(calls):
                 results[i] = result
                 bar.update()
@@ -99,11 +110,11 @@ def run_fits(
 
 
 def _fit_indexed(i: int, estimator: Any, split: Split, model: str, profile: Profile, cache: str,
-                 predict: dict[str, np.ndarray]) -> tuple[int, FitResult]:
+                 predict: dict[str, np.ndarray], threads: int = 1) -> tuple[int, FitResult]:
     os.environ[CACHE_ENV] = cache  # a reused worker may have started under another cache
-    if isinstance(estimator, KerasRecipe):  # in a worker: one TensorFlow thread, no bars
+    if isinstance(estimator, KerasRecipe):  # in a worker: its share of TensorFlow threads, no bars
         os.environ[QUIET_ENV] = "1"
-        limit_cpu_threads(1)
+        limit_cpu_threads(threads)
     return i, fit(estimator, split, model, predict, profile=profile)
 
 
@@ -183,7 +194,8 @@ class Tuner:
         split: fit and validation rows.
         model: the model family's name (cache folder, table column).
         profile: the run profile (grids are cut to it); default ``$DIGITS_PROFILE``.
-        n_jobs: fits run side by side (scikit-learn; Keras fits too with ``keras_side_by_side``).
+        n_jobs: at most this many fits side by side (default: the machine's cores; scikit-learn,
+            and Keras fits too with ``keras_side_by_side``).
         keras_side_by_side: run a sweep's Keras fits as :func:`run_fits` does with that flag.
     """
 
@@ -194,7 +206,7 @@ class Tuner:
         split: Split,
         model: str,
         profile: Profile | None = None,
-        n_jobs: int = 2,
+        n_jobs: int | None = None,
         keras_side_by_side: bool = False,
     ) -> None:
         self.make = make

@@ -374,3 +374,27 @@ def test_tuner_sweeps_a_keras_recipe(tiny_split):
     assert not table["from_cache"].any() and (table["fit_seconds"] > 0).all()
     assert Tuner(KerasRecipe.from_flat, {**TINY, "epochs": 1}, tiny_split, "cnn",
                  profile=SMOKE).sweep("filters", [2, 8])["from_cache"].all()
+
+
+# --------------------------------------------------------------------------- fit identity
+def test_a_keras_fit_key_names_its_device_and_threads(tiny_split):
+    recipe = KerasRecipe.from_flat(**TINY)
+    one, two = (cache.predict_key(recipe, tiny_split, SMOKE, {}, runtime.runs_on(n)) for n in (1, 2))
+    assert one != two and runtime.runs_on(3) == (
+        "gpu" if runtime.gpu_available() else "cpu, 3 threads")
+
+
+def test_side_by_side_fits_keep_their_threads_cold_or_warm(tiny_split, monkeypatch):
+    """The plan follows the job list, not the cache: a group of two trained cold, then one of
+    them read back warm in the same group, has the same key, thread count and numbers."""
+    monkeypatch.setattr(tuning, "available_cores", lambda: 2)
+    jobs = [(KerasRecipe.from_flat(**{**TINY, "epochs": 1, "filters": f}), tiny_split, "cnn")
+            for f in (4, 6)]
+    cold = tuning.run_fits(jobs, SMOKE, keras_side_by_side=True)
+    expected = "gpu" if runtime.gpu_available() else "cpu, 1 threads"
+    assert [fit.runs_on for fit in cold] == [expected] * 2 and not any(f.from_cache for f in cold)
+    (cache.entry_path("cnn", cold[1].key)).unlink()  # one neighbour cached, one not
+    warm = tuning.run_fits(jobs, SMOKE, keras_side_by_side=True)
+    assert warm[0].from_cache and not warm[1].from_cache
+    assert [f.key for f in warm] == [f.key for f in cold]
+    np.testing.assert_array_equal(warm[1].val_proba, cold[1].val_proba)

@@ -1,0 +1,78 @@
+"""The machine a fit runs on: how many CPU cores this process may use, and how a group of
+fits shares them.
+
+The cores are those of the process's CPU affinity, capped by a cgroup CPU quota when one is
+set (containers, CI runners) and by ``$DIGITS_CPUS`` when a user sets it.  A group of ``k``
+fits runs ``min(k, cores)`` at a time with ``cores // that`` threads each; a lone fit gets
+every core.  The plan depends on the job list and the machine only, never on which of the
+jobs are already cached, so a fit's thread count (part of a Keras fit's key) is the same
+cold or warm.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..paths import setting
+
+CPUS_ENV = "DIGITS_CPUS"
+CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
+
+
+def affinity_cores() -> int:
+    """The cores the process may run on (its CPU affinity; ``os.cpu_count()`` where the
+    platform has no affinity)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def quota_cores(cpu_max: Path = CGROUP_CPU_MAX) -> int | None:
+    """The cgroup v2 CPU quota in whole cores (``"200000 100000"`` -> 2), or ``None`` when
+    there is none (``"max ..."``) or no cgroup file to read."""
+    try:
+        quota, period = cpu_max.read_text().split()[:2]
+    except (OSError, ValueError):
+        return None
+    if quota == "max":
+        return None
+    return max(1, int(quota) // int(period))
+
+
+def available_cores() -> int:
+    """The cores this process may use: affinity, cgroup quota and ``$DIGITS_CPUS``, the
+    smallest of them.
+
+    Raises :class:`ValueError` when ``$DIGITS_CPUS`` is not a positive whole number.
+    """
+    cores = affinity_cores()
+    quota = quota_cores()
+    if quota is not None:
+        cores = min(cores, quota)
+    cap = setting(CPUS_ENV)
+    if cap:
+        if not cap.isdigit() or int(cap) < 1:
+            raise ValueError(f"${CPUS_ENV} must be a whole number of cores, 1 or more; found {cap!r}")
+        cores = min(cores, int(cap))
+    return cores
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a group of fits runs: ``at_once`` side by side, ``threads`` each."""
+
+    at_once: int
+    threads: int
+
+
+def plan(n_fits: int, cores: int | None = None, gpu: bool = False) -> Plan:
+    """The rule: on a GPU one fit at a time (with every core for its input pipeline); on a
+    CPU ``min(n_fits, cores)`` fits at a time with ``cores // at_once`` threads each."""
+    cores = available_cores() if cores is None else cores
+    if gpu or n_fits <= 1:
+        return Plan(1, cores)
+    at_once = min(n_fits, cores)
+    return Plan(at_once, max(1, cores // at_once))
