@@ -11,6 +11,7 @@ variable                  what it sets
 ``DIGITS_SUBMISSIONS_DIR``  the chapters' submission files (default ``submissions/``)
 ``DIGITS_OPTUNA_STORAGE`` the searches' database URL (default: SQLite in the cache folder)
 ``DIGITS_NO_PROGRESS``    ``1`` hides progress bars (builds and tests set it)
+``DIGITS_CPUS``           at most this many CPU cores for fits (:mod:`.training.cores`)
 ========================  =================================================================
 """
 
@@ -27,6 +28,7 @@ RESULTS_ENV = "DIGITS_RESULTS_DIR"
 SUBMISSIONS_ENV = "DIGITS_SUBMISSIONS_DIR"
 STORAGE_ENV = "DIGITS_OPTUNA_STORAGE"
 QUIET_ENV = "DIGITS_NO_PROGRESS"
+CPUS_ENV = "DIGITS_CPUS"
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,9 +15,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..paths import setting
+from ..paths import CPUS_ENV, setting
 
-CPUS_ENV = "DIGITS_CPUS"
+__all__ = ["CPUS_ENV", "Plan", "affinity_cores", "available_cores", "plan", "quota_cores"]
 CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
 
 
