@@ -126,6 +126,7 @@ class PageVisit:
     math: int = 0  # formulas MathJax typeset on the page
     raw_math: int = 0  # TeX left untypeset (\( ... \) or $$ in the text)
     screenshot: Path | None = None
+    scrolling: list[str] = field(default_factory=list)  # code blocks wider than their box
 
 
 @dataclass
@@ -161,6 +162,12 @@ _IMAGES = """async () => {
   return images.map(i => ({src: i.currentSrc || i.src, alt: i.alt, width: i.naturalWidth,
                            height: i.naturalHeight, figure: !!i.closest("article")}));
 }"""
+
+
+# code blocks (inputs, outputs, shown source) that scroll sideways: their first line
+_SCROLLING = """() => [...document.querySelectorAll("article pre")]
+  .filter(e => e.scrollWidth > e.clientWidth + 1)
+  .map(e => (e.textContent.split("\\n").find(line => line.trim()) || "").slice(0, 60))"""
 
 
 def _page_path(url: str) -> str:
@@ -281,6 +288,7 @@ def crawl(smoke_book, tmp_path_factory) -> Crawl:
             page.evaluate("() => window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
             record.math, record.raw_math = page.evaluate(_MATH)
             record.text = page.evaluate(_ARTICLE_TEXT)
+            record.scrolling = page.evaluate(_SCROLLING)
             record.screenshot = shots / shot
             page.screenshot(path=str(record.screenshot), full_page=True)
             return record
@@ -373,6 +381,12 @@ def test_pages_open_without_errors(crawl):
 
 
 @needs_chromium
+def test_no_code_block_scrolls_sideways_at_1280_px(crawl):
+    """Every code cell, output and shown source fits its box in a 1280-px-wide window."""
+    wide = {name: visit.scrolling for name, visit in crawl.visits.items() if visit.scrolling}
+    assert not wide, f"code blocks that scroll sideways: {wide}"
+
+
 def test_mathematics_is_typeset_from_the_site(crawl):
     typeset = {name: v.math for name, v in crawl.visits.items() if v.math}
     assert typeset, "no page shows typeset mathematics (MathJax did not run)"
