@@ -1,4 +1,4 @@
-"""Numbers in words for the prose: percentages, ordinals, lists, plurals, ranks and time changes."""
+"""Numbers in words for the prose: percentages, ordinals, lists, plurals, ranks, ratios and time changes."""
 
 from __future__ import annotations
 
@@ -63,3 +63,28 @@ def time_change(before: float, after: float, what: str = "the epoch", resolution
     if change >= resolution:
         return f"adds {100 * change:.0f} % to {what}"
     return f"changes {what} by less than this timing resolves ({100 * change:+.0f} %)"
+
+
+def as_long_as(ratio: float, resolution: float = 0.05) -> str:
+    """A ratio of two times as a phrase that reads before "the other's": ``"about as long
+    as"`` (within ``resolution``), ``"half as long as"``, ``"twice as long as"``,
+    ``"1.3 times as long as"``, or ``"62 % of the time of"``."""
+    if abs(ratio - 1) < resolution:
+        return "about as long as"
+    if abs(ratio - 0.5) < resolution / 2:
+        return "half as long as"
+    if abs(ratio - 2) < 2 * resolution:
+        return "twice as long as"
+    return f"{ratio:.1f} times as long as" if ratio > 1 else f"{100 * ratio:.0f} % of the time of"
+
+
+def times(ratio: float) -> str:
+    """A ratio of two amounts: ``"the same"``, ``"twice"``, ``"5.4 times"``, ``"half"``,
+    ``"0.3 times"``."""
+    if abs(ratio - 1) < 0.005:
+        return "the same"
+    if abs(ratio - 2) < 0.05:
+        return "twice"
+    if abs(ratio - 0.5) < 0.02:
+        return "half"
+    return f"{ratio:.1f} times"

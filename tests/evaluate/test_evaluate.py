@@ -285,3 +285,13 @@ def test_refit_and_submit_records_only_what_it_is_asked_to(private_cache, tmp_pa
     assert records.load_records(smoke)["logistic"].description == "the family's final"
     assert final.submission != reference.submission  # one file per model: nothing overwritten
     assert reference.submission.is_file()
+
+
+def test_ratios_read_as_phrases():
+    from digits_helpers.page.wording import as_long_as, times
+
+    assert [as_long_as(r) for r in (1.02, 0.5, 2.03, 1.3, 0.62)] == [
+        "about as long as", "half as long as", "twice as long as", "1.3 times as long as",
+        "62 % of the time of"]
+    assert [times(r) for r in (1.0, 2.0, 5.44, 0.5, 0.3)] == [
+        "the same", "twice", "5.4 times", "half", "0.3 times"]
