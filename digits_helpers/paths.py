@@ -12,6 +12,8 @@ variable                  what it sets
 ``DIGITS_OPTUNA_STORAGE`` the searches' database URL (default: SQLite in the cache folder)
 ``DIGITS_NO_PROGRESS``    ``1`` hides progress bars (builds and tests set it)
 ``DIGITS_CPUS``           at most this many CPU cores for fits (:mod:`.training.cores`)
+``DIGITS_FIT_LOG``        a file to which every fit trained (not read from the cache) adds a
+                          JSON line (the benchmarks list each chapter's fits from it)
 ========================  =================================================================
 """
 
@@ -29,6 +31,7 @@ SUBMISSIONS_ENV = "DIGITS_SUBMISSIONS_DIR"
 STORAGE_ENV = "DIGITS_OPTUNA_STORAGE"
 QUIET_ENV = "DIGITS_NO_PROGRESS"
 CPUS_ENV = "DIGITS_CPUS"
+FIT_LOG_ENV = "DIGITS_FIT_LOG"
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

@@ -3,9 +3,10 @@ beside the book's, the recorded submissions checked again, and the accuracy/time
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..models import recipes
+from ..models.keras_recipe import KerasRecipe
 from ..training.runtime import import_tensorflow
 from .submission import score_submission, validate_submission
 
@@ -56,14 +58,58 @@ def describe_settings(params: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}={show(v)}" for k, v in params.items() if k != "n_parameters")
 
 
+def family_defaults(model: str, builder: str | None = None) -> dict[str, Any]:
+    """What a family's maker (``recipes.FAMILIES[model]``) uses for each setting left out: the
+    maker's own defaults, then its scikit-learn classifier's, or a Keras recipe's fields' and
+    its network builder's (``builder``); ``{}`` for a family without a maker."""
+    maker = recipes.FAMILIES.get(model)
+    if maker is None:
+        return {}
+    defaults = {n: p.default for n, p in inspect.signature(maker).parameters.items() if p.default is not p.empty}
+    if maker is not recipes.cnn_model:
+        estimator = maker()
+        final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+        return defaults | final.get_params(deep=False)
+    for f in fields(KerasRecipe):
+        if f.default is not MISSING:
+            defaults[f.name] = f.default
+        elif f.default_factory is not MISSING:
+            defaults[f.name] = f.default_factory()
+    if builder is not None:
+        import_tensorflow()  # quietly, before Keras
+        from ..models import networks
+
+        if builder in networks.NETWORKS:
+            signature = inspect.signature(networks.NETWORKS[builder]).parameters
+            defaults |= {n: p.default for n, p in signature.items() if p.default is not p.empty}
+    return defaults
+
+
+def changed_settings(model: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings in ``params`` that differ from the family's defaults
+    (:func:`family_defaults`): what the chapter chose or the recipe changed."""
+    def same(a: Any, b: Any) -> bool:
+        seq = (list, tuple)
+        if isinstance(a, seq) and isinstance(b, seq):
+            return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+        if isinstance(a, bool) or isinstance(b, bool):  # True is not 1 here
+            return a is b
+        return a == b
+
+    defaults = family_defaults(model, params.get("builder"))
+    return {k: v for k, v in params.items()
+            if k != "n_parameters" and (k not in defaults or not same(v, defaults[k]))}
+
+
 def family_table(records: Mapping[str, Any], n_features: int = N_FEATURES,
                  n_classes: int = N_CLASSES) -> pd.DataFrame:
-    """One row per recorded family, most accurate first (test, then validation accuracy)."""
+    """One row per recorded family, most accurate first (test, then validation accuracy);
+    ``settings`` names only what differs from the family's defaults (:func:`changed_settings`)."""
     rows = [{
         "model": r.model, "description": r.description, "test_accuracy": r.test_accuracy,
         "val_accuracy": r.val_accuracy, "fit_seconds": r.fit_seconds, "n_train": r.n_train,
         "n_parameters": n_parameters(r.model, r.params, n_features, n_classes),
-        "settings": describe_settings(r.params), "submission": r.submission,
+        "settings": describe_settings(changed_settings(r.model, r.params)), "submission": r.submission,
     } for r in records.values()]
     columns = ["model", "description", "test_accuracy", "val_accuracy", "fit_seconds", "n_train",
                "n_parameters", "settings", "submission"]

@@ -11,6 +11,8 @@ A result read back from the cache keeps the seconds of the fit that produced it.
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -21,7 +23,7 @@ import numpy as np
 
 from ..fingerprints import code_identity, fingerprint, library_versions
 from ..models.keras_recipe import KerasRecipe
-from ..paths import atomic_write, cache_dir
+from ..paths import FIT_LOG_ENV, atomic_write, cache_dir, setting
 from ..profiles import Profile
 from .results import FitResult, Split
 
@@ -100,4 +102,18 @@ def through_cache(estimator: Any, split: Split, model: str, predict: dict[str, n
     result.key = key
     if use_cache:
         store(result)
+    log_trained(result)
     return result
+
+
+def log_trained(result: FitResult) -> None:
+    """Add one JSON line naming a fit just trained to ``$DIGITS_FIT_LOG``, when it is set
+    (the benchmarks list what each chapter trained from it; one ``write`` a line, so the
+    lines of fits trained side by side in other processes stay whole)."""
+    log = setting(FIT_LOG_ENV)
+    if not log:
+        return
+    line = {"time": time.time(), "model": result.model, "rows": result.n_train, "epochs": result.n_iter,
+            "seconds": round(result.fit_seconds, 2), "runs_on": result.runs_on, "key": result.key}
+    with open(log, "a", encoding="utf-8") as out:
+        out.write(json.dumps(line) + "\n")

@@ -108,9 +108,24 @@ def test_book_builds_without_warnings(smoke_book):
         assert "Traceback" not in page, f"{entry} shows a traceback"
         if entry.startswith("notebooks/"):
             assert "profile <code" in page and "smoke" in page, f"{entry} does not show its profile"
-    # myst-nb executed every notebook once, in chapter order, into the profile's execution cache
+    # every notebook executed once, into the profile's execution cache: by nbmake earlier in
+    # this session (tests/book/conftest.py put those there), or by myst-nb, in chapter order
     from jupyter_cache import get_cache
 
     cache = get_cache(str(smoke_book.path / "_build" / ".jupyter_cache-smoke"))
-    executed = sorted(Path(record.uri).stem for record in cache.list_cache_records())
+    records = cache.list_cache_records()
+    executed = sorted(Path(record.uri).stem for record in records)
     assert executed == sorted(Path(entry).name for entry in toc_files() if entry.startswith("notebooks/"))
+
+
+def test_the_build_executes_no_notebook_nbmake_executed(smoke_book):
+    """The smoke build reuses the session's nbmake executions (conftest.py): a chapter nbmake
+    executed is not executed again (myst-nb would have cached its own execution under
+    another hash, or replaced the record nbmake's execution made)."""
+    from jupyter_cache import get_cache
+
+    if not smoke_book.reused:
+        pytest.skip("nbmake executed no notebook in this session (run `python -m pytest` for the whole suite)")
+    records = get_cache(str(smoke_book.path / "_build" / ".jupyter_cache-smoke")).list_cache_records()
+    by_nbmake = sorted(Path(r.uri).stem for r in records if r.data.get("executed_by") == "nbmake")
+    assert by_nbmake == sorted(smoke_book.reused), smoke_book.log()

@@ -151,6 +151,44 @@ def test_describe_settings():
     assert text == "prep=deskew, C=0.1, hidden_layer_sizes=(600,)"
 
 
+def test_changed_settings_leave_out_the_familys_defaults():
+    # scikit-learn: the maker's default prep ("scale") and the classifier's defaults drop out
+    assert comparison.changed_settings("logistic", {"prep": "scale", "C": 1.0, "tol": 1e-3, "n_parameters": 9}) == \
+        {"tol": 1e-3}
+    assert comparison.changed_settings("mlp", {"prep": "deskew", "solver": "sgd", "alpha": 0.0001,
+                                               "hidden_layer_sizes": [100]}) == {"prep": "deskew"}
+    # a Keras recipe: its fields' defaults and its network builder's (JSON lists read as tuples)
+    lenet = {"builder": "lenet", "filters": 16, "kernel_size": 5, "dropouts": [0.2, 0.2, 0.3], "epochs": 12}
+    changed = comparison.changed_settings("cnn_lenet", lenet)
+    assert "kernel_size" in changed and "filters" not in changed and "dropouts" not in changed
+    assert comparison.changed_settings("cnn_lenet", {**lenet, "batch_norm": 0}) == changed | {"batch_norm": 0}
+    # a family without a maker keeps every setting
+    assert comparison.changed_settings("forest", {"trees": 100}) == {"trees": 100}
+
+
+def test_comparison_sentences():
+    from digits_helpers.page import comparison_text
+
+    families = pd.DataFrame({"model": ["b", "a"], "description": ["B net", "A net"],
+                             "test_accuracy": [0.99, 0.98], "val_accuracy": [0.991, 0.981],
+                             "fit_seconds": [40.0, 20.0], "n_parameters": [2000, 100]})
+    said = comparison_text.conclusions(families, n_test=28_000)
+    assert said["cmp_best"] == "“B net”" and "99.10 % on validation and 99.00 % on the test set" in said["cmp_best_acc"]
+    assert said["cmp_headline"].startswith("its fit takes twice as long as that of the next most accurate")
+    assert "1.00 points more accurate there: 10.0 fewer errors per 1,000 digits" in said["cmp_headline"]
+    assert said["cmp_fastest"] == "“A net”" and said["cmp_fastest_seconds"] == "20.0"
+    assert said["cmp_params"] == "b has the most learned parameters (2,000), 20 times as many as a"
+    ref = pd.DataFrame({"difference": [0.5, -0.25], "time_ratio": [0.5, None]}, index=["a", "b"])
+    assert comparison_text.reference_sentences(ref) == ("a scores 0.50 points above the source's Kaggle score, "
+                                                        "its fit taking half as long as the source's; "
+                                                        "b scores 0.25 points below the source's Kaggle score")
+    checks = pd.DataFrame({"model": ["a", "b"], "file": ["a.csv", "b.csv"], "status": ["valid", "no rows"],
+                           "equal": [True, None]})
+    assert comparison_text.submissions_verdict(checks, labels_known=True) == (
+        "1 of the 2 files are valid submissions, and the local score of 1 of them equals, to the last "
+        "digit, the test accuracy recorded with it; problems: b: no rows")
+
+
 def test_family_and_reference_tables():
     records = {"logistic": record("logistic", 0.92, test=0.921, seconds=10.0),
                "mlp": record("mlp", 0.97, test=0.975, seconds=40.0, params={"hidden_layer_sizes": [10]})}

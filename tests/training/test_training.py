@@ -1,5 +1,6 @@
 """Fitting, the on-disk fit cache, and one-at-a-time tuning."""
 
+import json
 import os
 import signal
 import subprocess
@@ -49,6 +50,18 @@ def test_cache_returns_the_stored_fit_with_its_seconds(small_split, private_cach
     other = training.fit(pipelines.logistic_model(C=0.2), small_split, "logistic", profile=SMOKE)
     assert not other.from_cache and other.key != first.key
     assert len(list((private_cache / "fits" / "logistic").glob("*.joblib"))) == 2
+
+
+def test_fit_log_names_each_fit_trained_not_those_read_back(small_split, tmp_path, monkeypatch):
+    log = tmp_path / "fits.jsonl"
+    monkeypatch.setenv("DIGITS_FIT_LOG", str(log))
+    first = training.fit(pipelines.logistic_model(max_iter=3), small_split, "logistic", profile=SMOKE)
+    training.fit(pipelines.logistic_model(max_iter=3), small_split, "logistic", profile=SMOKE)  # a cache hit
+    training.fit(pipelines.logistic_model(max_iter=4), small_split, "logistic", profile=SMOKE)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(line["model"], line["rows"]) for line in lines] == [("logistic", 640)] * 2
+    assert lines[0]["key"] == first.key and lines[1]["key"] != first.key
+    assert lines[0]["seconds"] == round(first.fit_seconds, 2) and lines[0]["time"] <= lines[1]["time"]
 
 
 def test_key_covers_data_profile_and_code(small_split, monkeypatch):
