@@ -57,7 +57,7 @@ def _fit(model: str, params: dict, digits):
 
 
 def run_ensemble(digits, profile):
-    """Train the final ensemble's members uncached on all labelled rows, as chapter 10 refits
+    """Train the final ensemble's members uncached on all labelled rows, as chapter 09 refits
     them; return the test probabilities, fit seconds, epochs and a description with each
     member's test accuracy."""
     from digits_helpers.evaluate import ensemble, records, submission, tta

@@ -87,7 +87,8 @@ def family_defaults(model: str, builder: str | None = None) -> dict[str, Any]:
 
 def changed_settings(model: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """The settings in ``params`` that differ from the family's defaults
-    (:func:`family_defaults`): what the chapter chose or the recipe changed."""
+    (:func:`family_defaults`): what the chapter chose or the recipe changed; for an
+    ensemble, its members' names and whether it averages test-time-augmented views."""
     def same(a: Any, b: Any) -> bool:
         seq = (list, tuple)
         if isinstance(a, seq) and isinstance(b, seq):
@@ -96,6 +97,9 @@ def changed_settings(model: str, params: Mapping[str, Any]) -> dict[str, Any]:
             return a is b
         return a == b
 
+    if "members" in params:  # an ensemble: its members and how they are averaged
+        tta = params.get("test_time_augmentation")
+        return {"members": tuple(params["members"]), "test-time augmentation": "yes" if tta else "no"}
     defaults = family_defaults(model, params.get("builder"))
     return {k: v for k, v in params.items()
             if k != "n_parameters" and (k not in defaults or not same(v, defaults[k]))}

@@ -8,7 +8,7 @@ members, their number and test-time augmentation are all chosen on validation ro
 chosen members are then refitted on all labelled rows (the same recipe, seed and inputs, a
 bagged member drawing its share of all rows), as every family's final model is.
 
-``CANDIDATES`` lists them; the first four are fits that chapters 04, 05 and 09 already
+``CANDIDATES`` lists them; the first four are fits that chapters 05, 06 and 08 already
 made (the same recipe, rows and seed, so a whole-book build reads them from the fit cache).
 ``FINAL_ENSEMBLE`` holds the members the full-profile chapter chose, which
 ``benchmarks/bench_models.py --model ensemble`` trains from nothing.
@@ -26,7 +26,7 @@ from ..profiles import Profile
 from .recipes import DEEP_ONE_CYCLE, FINAL, SOURCE_LENET, cut_epochs
 
 INPUTS = ("pixels", "deskewed")
-# The new deeper networks' one-cycle training: 30 epochs instead of chapter 05's 40, so that
+# The new deeper networks' one-cycle training: 30 epochs instead of chapter 06's 40, so that
 # two of them, side by side on two cores, train in about ten minutes.
 DEEP_MEMBER = {**DEEP_ONE_CYCLE, "epochs": 30}
 BAG_SHARE = 0.9  # the share of the fitting rows a bagged member draws (without replacement)
@@ -62,10 +62,10 @@ class Member:
 
 
 CANDIDATES = {
-    "lenet": Member("cnn_lenet", SOURCE_LENET, "architecture: LeNet-like, the source's 25 epochs (chapter 04)"),
-    "fast": Member("cnn_fast", FINAL["cnn_fast"], "architecture: leaner LeNet-like, one-cycle (chapter 05)"),
-    "small": Member("small_cnn", FINAL["small_cnn"], "architecture: strided, no augmentation (chapter 09)"),
-    "deep": Member("cnn_deep", DEEP_ONE_CYCLE, "the deeper network itself (chapter 05)"),
+    "lenet": Member("cnn_lenet", SOURCE_LENET, "architecture: LeNet-like, the source's 25 epochs (chapter 05)"),
+    "fast": Member("cnn_fast", FINAL["cnn_fast"], "architecture: leaner LeNet-like, one-cycle (chapter 06)"),
+    "small": Member("small_cnn", FINAL["small_cnn"], "architecture: strided, no augmentation (chapter 08)"),
+    "deep": Member("cnn_deep", DEEP_ONE_CYCLE, "the deeper network itself (chapter 06)"),
     "deep_deskewed": Member("cnn_deep", DEEP_MEMBER, "preprocessing: deskewed images; seed", seed_offset=1,
                             inputs="deskewed"),
     "deep_bagged": Member("cnn_deep", DEEP_MEMBER, f"bagging: a random {BAG_SHARE:.0%} of the rows; seed",

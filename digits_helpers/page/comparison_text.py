@@ -103,7 +103,7 @@ def conclusions(families: pd.DataFrame, n_test: int) -> dict[str, str]:
             out["cmp_headline"] = "it is the only family with an accuracy to compare"
         else:
             ratio = by_model.loc[t.best, "fit_seconds"] / by_model.loc[t.runner_up, "fit_seconds"]
-            headline = (f"its fit takes {as_long_as(ratio)} that of the next most accurate on "
+            headline = (f"its fit takes {as_long_as(ratio)} the fit of the next most accurate on "
                         f"validation, {named(t.runner_up)} ({both(t.runner_up)}), and it is "
                         f"{t.gain_points:.2f} points more accurate there: {10 * t.gain_points:.1f} fewer "
                         "errors per 1,000 digits")

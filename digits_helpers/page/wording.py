@@ -68,14 +68,16 @@ def time_change(before: float, after: float, what: str = "the epoch", resolution
 def as_long_as(ratio: float, resolution: float = 0.05) -> str:
     """A ratio of two times as a phrase that reads before "the other's": ``"about as long
     as"`` (within ``resolution``), ``"half as long as"``, ``"twice as long as"``,
-    ``"1.3 times as long as"``, or ``"62 % of the time of"``."""
+    ``"1.3 times as long as"``, ``"62 % of the time of"`` or ``"under 1 % of the time of"``."""
     if abs(ratio - 1) < resolution:
         return "about as long as"
     if abs(ratio - 0.5) < resolution / 2:
         return "half as long as"
     if abs(ratio - 2) < 2 * resolution:
         return "twice as long as"
-    return f"{ratio:.1f} times as long as" if ratio > 1 else f"{100 * ratio:.0f} % of the time of"
+    if ratio > 1:
+        return f"{ratio:.1f} times as long as"
+    return "under 1 % of the time of" if ratio < 0.01 else f"{100 * ratio:.0f} % of the time of"
 
 
 def times(ratio: float) -> str:

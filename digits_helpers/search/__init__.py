@@ -9,7 +9,7 @@
   holds exactly ``n_trials`` finished trials, from one process or several.
 - :mod:`.pruning` -- a Keras callback reporting each epoch to a trial.
 - :mod:`.cli` -- the command line, ``python -m digits_helpers.search worker``.
-- :mod:`.deep_cnn` -- the deeper network's search space and objective (chapter 08).
+- :mod:`.deep_cnn` -- the deeper network's search space and objective (chapter 07).
 """
 
 from .cli import find_objective, register_objective, worker

@@ -162,6 +162,9 @@ def test_changed_settings_leave_out_the_familys_defaults():
     changed = comparison.changed_settings("cnn_lenet", lenet)
     assert "kernel_size" in changed and "filters" not in changed and "dropouts" not in changed
     assert comparison.changed_settings("cnn_lenet", {**lenet, "batch_norm": 0}) == changed | {"batch_norm": 0}
+    ensemble = {"members": {"deep": {"family": "cnn_deep"}, "small": {}}, "test_time_augmentation": ["as given"]}
+    assert comparison.describe_settings(comparison.changed_settings("ensemble", ensemble)) == \
+        "members=(deep, small), test-time augmentation=yes"
     # a family without a maker keeps every setting
     assert comparison.changed_settings("forest", {"trees": 100}) == {"trees": 100}
 
@@ -174,7 +177,7 @@ def test_comparison_sentences():
                              "fit_seconds": [40.0, 20.0], "n_parameters": [2000, 100]})
     said = comparison_text.conclusions(families, n_test=28_000)
     assert said["cmp_best"] == "“B net”" and "99.10 % on validation and 99.00 % on the test set" in said["cmp_best_acc"]
-    assert said["cmp_headline"].startswith("its fit takes twice as long as that of the next most accurate")
+    assert said["cmp_headline"].startswith("its fit takes twice as long as the fit of the next most accurate")
     assert "1.00 points more accurate there: 10.0 fewer errors per 1,000 digits" in said["cmp_headline"]
     assert said["cmp_fastest"] == "“A net”" and said["cmp_fastest_seconds"] == "20.0"
     assert said["cmp_params"] == "b has the most learned parameters (2,000), 20 times as many as a"
@@ -328,8 +331,8 @@ def test_refit_and_submit_records_only_what_it_is_asked_to(private_cache, tmp_pa
 def test_ratios_read_as_phrases():
     from digits_helpers.page.wording import as_long_as, times
 
-    assert [as_long_as(r) for r in (1.02, 0.5, 2.03, 1.3, 0.62)] == [
+    assert [as_long_as(r) for r in (1.02, 0.5, 2.03, 1.3, 0.62, 0.03, 0.0016)] == [
         "about as long as", "half as long as", "twice as long as", "1.3 times as long as",
-        "62 % of the time of"]
+        "62 % of the time of", "3 % of the time of", "under 1 % of the time of"]
     assert [times(r) for r in (1.0, 2.0, 5.44, 0.5, 0.3)] == [
         "the same", "twice", "5.4 times", "half", "0.3 times"]
