@@ -47,10 +47,24 @@ def gpu() -> str | None:
     return out.splitlines()[0].strip() if out.strip() else None
 
 
+def commit() -> str:
+    """The repository's commit, ``+`` when its working tree differs from it beyond the saved
+    results (``"unknown"`` outside git)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                ":(exclude)benchmarks/RESULTS.md", ":(exclude)benchmarks/results"],
+                               cwd=HERE.parent, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + ("+" if dirty else "")
+
+
 def machine() -> dict:
-    """Where and when a benchmark ran: the date, the CPU, the cores this process may use
-    (:func:`digits_helpers.training.cores.available_cores`) of the machine's, the GPU, and the
-    precision a recipe with ``precision="auto"`` trains in on a CPU of this kind."""
+    """Where and when a benchmark ran: the date, the commit, the CPU, the cores this process
+    may use (:func:`digits_helpers.training.cores.available_cores`) of the machine's, the GPU,
+    and the precision a recipe with ``precision="auto"`` trains in on a CPU of this kind."""
     from digits_helpers.training.cores import available_cores
 
     name, kinds = cpu()
@@ -58,7 +72,7 @@ def machine() -> dict:
     return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "cpu": name,
             "cpu_features": kinds, "cores": available_cores(), "machine_cpus": os.cpu_count(),
             "gpu": gpu(), "auto_precision": "mixed_bfloat16" if native else "float32",
-            "python": platform.python_version()}
+            "python": platform.python_version(), "commit": commit()}
 
 
 def save(kind: str, label: str, report: dict) -> Path:
@@ -80,7 +94,8 @@ def _reports(kind: str) -> list[dict]:
 def _where(m: dict) -> str:
     kinds = "/".join(m.get("cpu_features") or []) or "-"
     device = f", {m['gpu']}" if m.get("gpu") else ""
-    return f"{m.get('cpu', '?')} ({kinds}), {m.get('cores', '?')} of {m.get('machine_cpus', '?')} cores{device}"
+    return (f"{m.get('cpu', '?')} ({kinds}), {m.get('cores', '?')} of {m.get('machine_cpus', '?')} "
+            f"cores{device}; commit {m.get('commit', '?')}")
 
 
 def _minutes(seconds: float | None) -> str:
