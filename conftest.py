@@ -4,7 +4,7 @@ executed once a session, by nbmake, and the smoke build of the book reuses that 
 ``notebooks/*.ipynb`` are collected as nbmake's notebook items (``pytest --nbmake`` collects
 them with nbmake's own, as it always does). Each one executes its notebook with nbmake's
 runner, fails as nbmake does, and keeps the executed notebook in the folder named by
-``$DIGITS_TEST_EXECUTED`` (a fresh one a session): ``smoke_book`` (tests/conftest.py) puts
+``$DIGITS_TEST_EXECUTED`` (a fresh one a session): ``smoke_book`` (tests/book/conftest.py) puts
 those executions in the build's execution cache, so the build executes only the notebooks
 nbmake did not (all of them when ``tests/`` runs alone).
 """
