@@ -64,11 +64,13 @@ def commit() -> str:
 def machine() -> dict:
     """Where and when a benchmark ran: the date, the commit, the CPU, the cores this process
     may use (:func:`digits_helpers.training.cores.available_cores`) of the machine's, the GPU,
-    and the precision a recipe with ``precision="auto"`` trains in on a CPU of this kind."""
+    and the precision a recipe with ``precision="auto"`` trains in here
+    (:func:`digits_helpers.training.runtime.native_bfloat16`)."""
     from digits_helpers.training.cores import available_cores
+    from digits_helpers.training.runtime import native_bfloat16
 
     name, kinds = cpu()
-    native = bool({"amx_bf16", "avx512_bf16"} & set(kinds))
+    native = native_bfloat16()
     return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "cpu": name,
             "cpu_features": kinds, "cores": available_cores(), "machine_cpus": os.cpu_count(),
             "gpu": gpu(), "auto_precision": "mixed_bfloat16" if native else "float32",
@@ -103,7 +105,9 @@ def _minutes(seconds: float | None) -> str:
 
 
 def _percent(accuracy: float | None) -> str:
-    return "-" if accuracy is None else f"{100 * accuracy:.2f} %"
+    from digits_helpers.page.wording import percent
+
+    return "-" if accuracy is None else percent(accuracy)
 
 
 def models_table(reports: list[dict]) -> list[str]:
