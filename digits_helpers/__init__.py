@@ -1,26 +1,64 @@
-"""Helpers shared by the digits-book notebooks, grouped by what a chapter does.
+"""Helpers shared by the digits-book notebooks.
+
+A page calls two kinds of package code, nothing else:
+
+**Given** (:data:`GIVEN`): what the book does not teach, so a reader may take it as given.
 
 ======================  ===================================================================
-``paths``               every folder and ``DIGITS_*`` variable; atomic writes
-``profiles``            ``full`` / ``smoke``: rows, grids, epochs, the seed
-``progress``            progress bars
-``fingerprints``        what cache keys are made of (arrays, code behaviour, versions)
-``data``                embedded MNIST, Kaggle's CSVs, loading and splits, features
-``models``              scikit-learn pipelines, Keras networks, augmentation, schedules,
-                        Keras recipes, the families and recorded final recipes
-``training``            Split/FitResult, the fit cache, scikit-learn and Keras fitting,
-                        the TensorFlow runtime, tuning one parameter at a time
-``search``              Optuna studies in a database, workers, the deeper network's space
-``evaluate``            confusions, model choice, comparison, ensembles, submissions, records
-``page``                what pages display: run info, tables, plots, wording, the final refit
+``load_digits``         the labelled and test digits of this run (the embedded MNIST, or
+                        Kaggle's CSV files), checked as they are read
+``cached``              the fit cache: ``@cached`` on a training function stores its result
+``run_info``            the banner naming the profile, data and cores a page ran with
+``set_style``           one look for every figure and table
+``check_submission``    checks a submission file (and scores it on the embedded data)
+``load_results``        the final model each model chapter saved, for the later chapters
 ======================  ===================================================================
 
-Importing the package (or any module but the Keras builders) does not import TensorFlow.
-The book's Sphinx extensions live with the book, in ``book/_ext/``.
+**Taught**: a helper written in a shown cell of the page that teaches it, kept here with
+the same statements so later pages can import it (a test checks page and package agree):
+
+======================  ===================================================================
+``gallery``             ``show_digits``: a grid of digits (chapter 01)
+``deskewing``           ``deskew``: shear each digit upright (chapter 02)
+``sweeps``              ``validation_sweep``, ``one_se_choice``, ``plot_sweep``,
+                        ``fit_timed``: sweeps on the validation rows and the
+                        one-standard-error rule (chapter 02)
+``epochs``              ``train_by_epoch``, ``epoch_sweep``: ``partial_fit`` one epoch at
+                        a time, scored on the validation rows (chapter 03)
+======================  ===================================================================
+
+Behind them sits the infrastructure no page calls: ``paths``, ``profiles``,
+``fingerprints``, ``progress``, the data's formats and checks (``data``), and, until the
+Keras and Optuna chapters are rewritten in plain library code, the recipes, tuner and
+search machinery (``models``, ``training``, ``search``, ``evaluate``, ``page``).
+Importing the package does not import TensorFlow.
 """
 
 from .data import Digits, load_digits, scale, split
+from .evaluate.records import load_results
+from .evaluate.submission import check_submission
+from .fit_cache import cached
+from .page.display import run_info
+from .page.plotting import set_style
 from .profiles import Profile, get_profile
 
-__all__ = ["Digits", "Profile", "get_profile", "load_digits", "scale", "split"]
+GIVEN = (
+    "digits_helpers.load_digits",
+    "digits_helpers.cached",
+    "digits_helpers.run_info",
+    "digits_helpers.set_style",
+    "digits_helpers.check_submission",
+    "digits_helpers.load_results",
+)
+
+__all__ = ["GIVEN", "Digits", "Profile", "cached", "check_submission", "get_profile", "load_digits",
+           "load_results", "run_info", "scale", "set_style", "split"]
 __version__ = "0.1.0"
+
+# the taught modules and the page that writes each (tests/book/test_taught_code.py checks them)
+TAUGHT = {
+    "digits_helpers.gallery": "01_data",
+    "digits_helpers.deskewing": "02_logistic_regression",
+    "digits_helpers.sweeps": "02_logistic_regression",
+    "digits_helpers.epochs": "03_mlp",
+}

@@ -7,11 +7,15 @@ that trains the family's final model.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from .. import paths
+from ..data.loading import Digits
 from ..profiles import Profile, get_profile
 
 
@@ -30,6 +34,8 @@ def submissions_dir(profile: Profile | None = None) -> Path:
 class ModelRecord:
     """One model family's final model: how it scored and what it cost.
 
+    ``n_parameters`` counts the model's learned weights and biases; ``val_proba`` names the
+    ``.npy`` file of its validation probabilities (:func:`save_val_proba`).
     ``val_params``, when set, are the settings whose fit on the fitting rows measured
     ``val_accuracy`` (e.g. a search with early stopping whose outcome ``params`` replays).
     """
@@ -44,6 +50,8 @@ class ModelRecord:
     submission: str = ""
     data_source: str = ""
     val_params: dict[str, Any] | None = None
+    n_parameters: int | None = None
+    val_proba: str = ""
 
 
 def jsonable_params(params: dict[str, Any], fit: Any = None) -> dict[str, Any]:
@@ -67,3 +75,23 @@ def load_records(profile: Profile | None = None) -> dict[str, ModelRecord]:
     for path in sorted(folder.glob("*.json")):
         out[path.stem] = ModelRecord(**json.loads(path.read_text()))
     return out
+
+
+def save_val_proba(result: ModelRecord, proba: np.ndarray, profile: Profile | None = None) -> Path:
+    """Keep the validation probabilities behind ``result.val_accuracy`` (of the model fitted on
+    the fitting rows) beside its record, and record again naming them; return the record's path."""
+    path = results_dir(profile) / f"{result.model}-val-proba.npy"
+    paths.atomic_write(path, lambda tmp: np.save(tmp, np.asarray(proba, dtype=np.float32)))
+    return record(replace(result, val_proba=str(path)), profile)
+
+
+def load_results(digits: Digits) -> pd.DataFrame:
+    """The final model each model chapter saved for this run's profile and data: one row a
+    family (``model``, ``description``, ``val_accuracy``, ``test_accuracy``, ``fit_seconds``,
+    ``n_train``, ``n_parameters``, ``submission``, ``val_proba``: the file of its validation
+    probabilities, ``params``), most accurate on validation first; empty before any has run."""
+    rows = [asdict(r) for r in load_records(digits.profile).values() if r.data_source == digits.source]
+    columns = [f.name for f in ModelRecord.__dataclass_fields__.values()]
+    table = pd.DataFrame(rows, columns=columns).drop(columns=["data_source", "val_params"])
+    return table.sort_values(["val_accuracy", "model"], ascending=[False, True],
+                             na_position="last").reset_index(drop=True)

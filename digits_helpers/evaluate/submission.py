@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..data.embedded import held_out_test_labels
 from ..data.kaggle_csv import decode_text
-from ..data.loading import is_embedded_test_set, read_csvs
+from ..data.loading import Digits, is_embedded_test_set, read_csvs
 from ..paths import atomic_write_text
 
 HEADER = ["ImageId", "Label"]
@@ -163,6 +163,14 @@ def score_submission(path: Path | str, folder: Path | None = None) -> Score:
         .reset_index()
     )
     return Score(float(correct.mean()), len(truth), per_class)
+
+
+def check_submission(path: Path | str, digits: Digits) -> Score | None:
+    """Check a submission for ``digits``' test set before it is uploaded: raise naming the
+    line and the problem, or, when the test set is the embedded one, return its score on the
+    held-out labels (``None`` with Kaggle's own files, whose labels only Kaggle knows)."""
+    validate_submission(path, n_rows=len(digits.X_test))
+    return score_submission(path, digits.folder) if digits.is_embedded else None
 
 
 def held_out_labels(folder: Path | None = None) -> np.ndarray:

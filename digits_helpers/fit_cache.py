@@ -1,0 +1,106 @@
+"""The fit cache the pages take as given: ``@cached`` on a training function.
+
+A page writes its training function in plain library code and puts ``@cached`` above it.
+Called again with the same arguments, the function returns what it returned the first
+time, read from disk, instead of training again; the result keeps whatever the function
+measured (its fit seconds among them).  The key is made of everything the result depends
+on:
+
+- the function's name and statements (its syntax tree without docstrings or comments, so
+  editing a docstring, a comment or the layout retrains nothing, and the same function
+  written on a page or imported from the package is the same fit);
+- its arguments: arrays by their bytes, estimators with every parameter (``joblib.hash``);
+- the profile and its seed, the versions of the libraries that train, and the number of
+  CPU cores this process may use.
+
+Entries are written atomically (a killed run leaves no half-written entry) and a damaged
+one is trained again.  With ``DIGITS_FIT_LOG`` set, each call that trains adds a JSON line
+to that file, so a benchmark can list what a chapter trained.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import inspect
+import json
+import textwrap
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import joblib
+
+from .fingerprints import behaviour, library_versions
+from .paths import FIT_LOG_ENV, atomic_write, cache_dir, setting
+from .profiles import get_profile
+from .training.cores import available_cores
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+LIBRARIES = ("scikit-learn", "numpy", "scipy", "pandas", "tensorflow", "keras")
+
+
+def function_identity(fn: Callable[..., Any]) -> str:
+    """A hash of ``fn``'s name and statements (docstrings, comments and layout left out)."""
+    source = textwrap.dedent(inspect.getsource(inspect.unwrap(fn)))
+    return hashlib.sha256(f"{fn.__name__}\0{behaviour(source)}".encode()).hexdigest()[:16]
+
+
+def call_key(fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> str:
+    """The cache key of calling ``fn(*args, **kwargs)`` (see the module's docstring)."""
+    bound = inspect.signature(inspect.unwrap(fn)).bind(*args, **kwargs)
+    bound.apply_defaults()
+    profile = get_profile()
+    parts = {
+        "function": function_identity(fn),
+        "arguments": joblib.hash(dict(bound.arguments)),
+        "profile": profile.name,
+        "seed": profile.seed,
+        "libraries": library_versions(*LIBRARIES),
+        "cores": available_cores(),
+    }
+    return joblib.hash(parts)[:20]
+
+
+def entry_path(name: str, key: str) -> Path:
+    """Where the result of the call ``key`` of the function ``name`` is stored."""
+    return cache_dir() / "calls" / name / f"{key}.joblib"
+
+
+def log_call(name: str, key: str, seconds: float, rows: int | None) -> None:
+    """Add one JSON line naming a call just trained to ``$DIGITS_FIT_LOG``, when it is set."""
+    log = setting(FIT_LOG_ENV)
+    if not log:
+        return
+    line = {"time": time.time(), "model": name, "rows": rows, "epochs": None,
+            "seconds": round(seconds, 2), "runs_on": f"cpu, {available_cores()} cores", "key": key}
+    with open(log, "a", encoding="utf-8") as out:
+        out.write(json.dumps(line) + "\n")
+
+
+def _rows(args: tuple) -> int | None:
+    """The length of the first array-like argument (the rows a fit took), for the log."""
+    return next((len(a) for a in args if hasattr(a, "shape") and getattr(a, "ndim", 0) >= 1), None)
+
+
+def cached(fn: F) -> F:
+    """``fn``, reading its result from the fit cache when this exact call has run before."""
+
+    @functools.wraps(fn)
+    def through_cache(*args: Any, **kwargs: Any) -> Any:
+        key = call_key(fn, args, kwargs)
+        path = entry_path(fn.__name__, key)
+        if path.is_file():
+            try:
+                return joblib.load(path)
+            except Exception:  # a damaged entry is trained again, never trusted
+                pass
+        start = time.perf_counter()
+        result = fn(*args, **kwargs)
+        atomic_write(path, lambda tmp: joblib.dump(result, tmp, compress=3))
+        log_call(fn.__name__, key, time.perf_counter() - start, _rows(args))
+        return result
+
+    return through_cache  # type: ignore[return-value]
