@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import accuracy_score
 
 from ..models import members
 from ..profiles import Profile
@@ -48,7 +49,7 @@ def log_loss(proba: np.ndarray, y: np.ndarray) -> float:
 
 def accuracy(proba: np.ndarray, y: np.ndarray) -> float:
     """Share of rows whose most probable class is the true one."""
-    return float((proba.argmax(axis=1) == y).mean())
+    return float(accuracy_score(y, np.asarray(proba).argmax(axis=1)))
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,7 @@ class Score:
     per_class: pd.DataFrame
 
     def __str__(self) -> str:
-        return f"accuracy {self.accuracy:.4%} on {self.n:,} test images"
+        return f"accuracy {self.accuracy:.2%} on {self.n:,} test images"
 
 
 def _held_out_labels(test_pixels: np.ndarray) -> np.ndarray:

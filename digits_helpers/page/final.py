@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..data.loading import Digits
-from ..evaluate import records, submission
+from ..evaluate import comparison, records, submission
 from ..models import recipes
 from ..training.fit_model import fit as fit_model
 from ..training.results import FitResult, Split
@@ -60,6 +60,7 @@ def refit_and_submit(
         submission=str(path),
         data_source=digits.source,
         val_params=None if val_params is None else records.jsonable_params(val_params),
+        n_parameters=comparison.n_parameters(model, params),
     )
     if record:
         records.record(model_record, digits.profile)

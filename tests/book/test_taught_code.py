@@ -121,6 +121,11 @@ def package_calls(cells: list[tuple[set[str], ast.Module]]):
             if isinstance(node, ast.Call) and (where := origin(node.func, names)):
                 if where.split(".")[0] == "digits_helpers":
                     yield where, visible
+            elif isinstance(node, ast.FunctionDef):  # a decorator applies a function too
+                for decorator in node.decorator_list:
+                    where = origin(decorator, names)
+                    if where and where.split(".")[0] == "digits_helpers":
+                        yield where, visible
 
 
 def shown_definitions(cells: list[tuple[set[str], ast.Module]]) -> list[ast.AST]:

@@ -1,0 +1,75 @@
+"""The fit cache the pages take as given (``@cached``): a call made before is read, not run;
+the key follows the function's statements and arguments, not its docstring or layout."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from digits_helpers import cached
+from digits_helpers.fit_cache import call_key, entry_path
+
+CALLS: list[int] = []
+
+
+@cached
+def fit_counted(model, X, y):
+    """Fit ``model``, counting the calls that really ran."""
+    CALLS.append(1)
+    return model.fit(X, y).score(X, y)
+
+
+def data(n=60, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4))
+    return X, (X[:, 0] > 0).astype(int)
+
+
+def test_a_call_made_before_is_read_and_not_run_again(private_cache, tmp_path, monkeypatch):
+    log = tmp_path / "fits.jsonl"
+    monkeypatch.setenv("DIGITS_FIT_LOG", str(log))
+    X, y = data()
+    CALLS.clear()
+    first = fit_counted(LogisticRegression(C=1.0), X, y)
+    again = fit_counted(LogisticRegression(C=1.0), X, y)
+    assert first == again and len(CALLS) == 1
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [line["model"] for line in lines] == ["fit_counted"] and lines[0]["rows"] == len(X)
+    fit_counted(LogisticRegression(C=0.5), X, y)  # another setting: another fit
+    fit_counted(LogisticRegression(C=1.0), *data(seed=1))  # other rows: another fit
+    assert len(CALLS) == 3
+
+
+def test_a_damaged_entry_is_fitted_again(private_cache):
+    X, y = data()
+    CALLS.clear()
+    fit_counted(LogisticRegression(), X, y)
+    path = entry_path("fit_counted", call_key(fit_counted, (LogisticRegression(), X, y), {}))
+    path.write_bytes(b"not a joblib file")
+    fit_counted(LogisticRegression(), X, y)
+    assert len(CALLS) == 2
+
+
+def define(source: str):
+    namespace = {"cached": cached}
+    exec(compile(textwrap.dedent(source), "<page>", "exec"), namespace)  # noqa: S102
+    return namespace["train"]
+
+
+def test_the_key_follows_statements_not_docstrings_comments_or_layout(monkeypatch):
+    import inspect
+
+    sources = {
+        "plain": "@cached\ndef train(x):\n    return x + 1\n",
+        "documented": '@cached\ndef train(x):\n    """Add one."""\n    # a comment\n    return (x\n            + 1)\n',
+        "changed": "@cached\ndef train(x):\n    return x + 2\n",
+    }
+    functions = {name: define(src) for name, src in sources.items()}
+    monkeypatch.setattr(inspect, "getsource", lambda fn: next(
+        src for name, src in sources.items() if functions[name].__wrapped__ is fn))
+    keys = {name: call_key(fn, (1,), {}) for name, fn in functions.items()}
+    assert keys["plain"] == keys["documented"] != keys["changed"]
+    assert call_key(functions["plain"], (1,), {}) != call_key(functions["plain"], (2,), {})

@@ -1,0 +1,81 @@
+"""The helpers the pages write and the package keeps (chapters 01-03): they compute what
+the library computes, on the book's own split."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score
+from sklearn.neural_network import MLPClassifier
+
+from digits_helpers.data import features
+from digits_helpers.deskewing import deskew
+from digits_helpers.epochs import epoch_sweep, train_by_epoch
+from digits_helpers.gallery import show_digits
+from digits_helpers.sweeps import fit_timed, one_se_choice, plot_sweep, validation_sweep
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from digits_helpers import load_digits
+    from digits_helpers.profiles import PROFILES
+
+    d = load_digits(PROFILES["smoke"])
+    return d.X[:600], d.y[:600]
+
+
+def test_deskew_is_the_package_s_two_pass_deskew(digits):
+    X, _ = digits
+    ours = deskew(X)
+    assert ours.dtype == np.float32 and ours.shape == X.shape
+    assert np.abs(ours - features.deskew(X)).max() < 1e-2  # the same shear, to float rounding
+    assert not deskew(np.zeros((1, 784), dtype=np.uint8)).any()  # a blank image stays blank
+
+
+def test_one_se_choice_keeps_the_simplest_within_one_standard_error():
+    scores = pd.Series([0.90, 0.95, 0.951], index=[0.01, 0.1, 1.0])  # simplest first
+    assert one_se_choice(scores, n_val=100) == 0.1  # se of 0.951 on 100 rows is 0.022
+    assert one_se_choice(scores, n_val=10**7) == 1.0  # a huge split tells them apart
+    assert one_se_choice(scores[::-1], n_val=100) == 1.0  # listed the other way round
+
+
+def test_validation_sweep_fits_on_the_fitting_rows_and_scores_the_validation_rows(
+        digits, private_cache):
+    X, y = digits
+    X = X / 255
+    X_fit, y_fit, X_val, y_val = X[:400], y[:400], X[400:], y[400:]
+    table = validation_sweep(LogisticRegression(max_iter=200), {"C": [0.01, 1.0]},
+                             X_fit, y_fit, X_val, y_val)
+    for C, row in zip([0.01, 1.0], table.itertuples(), strict=True):
+        model = LogisticRegression(max_iter=200, C=C).fit(X_fit, y_fit)
+        assert row.mean_test_score == pytest.approx(accuracy_score(y_val, model.predict(X_val)))
+        assert row.mean_train_score == pytest.approx(model.score(X_fit, y_fit))
+    assert plot_sweep(table, "C", "C", chosen=1).axes
+    fitted, seconds = fit_timed(LogisticRegression(max_iter=200), X_fit, y_fit)
+    assert seconds > 0 and fitted.score(X_val, y_val) > 0.5
+
+
+def test_train_by_epoch_records_each_epoch_on_the_validation_rows(digits, private_cache):
+    X, y = digits
+    X = X / 255 - 0.5
+    net = MLPClassifier(hidden_layer_sizes=(16,), solver="sgd", learning_rate_init=0.05,
+                        random_state=0)
+    model, history = train_by_epoch(net, X[:400], y[:400], X[400:], y[400:], 3)
+    assert history.index.tolist() == [1, 2, 3]
+    assert history["val_accuracy"].iloc[-1] == pytest.approx(model.score(X[400:], y[400:]))
+    assert history["loss"].iloc[-1] < history["loss"].iloc[0] and history["seconds"].is_monotonic_increasing
+    histories, table = epoch_sweep(net, "alpha", [1e-4, 1.0], X[:400], y[:400], X[400:], y[400:], 2)
+    assert list(histories) == [1e-4, 1.0] and list(table["param_alpha"]) == [1e-4, 1.0]
+
+
+def test_show_digits_draws_one_titled_panel_per_digit(digits):
+    X, y = digits
+    fig = show_digits(X[:12], titles=y[:12], ncols=5)
+    shown = [ax for ax in fig.axes if ax.images]
+    assert len(fig.axes) == 15 and len(shown) == 12 and shown[0].get_title() == str(y[0])
