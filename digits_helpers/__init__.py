@@ -50,11 +50,6 @@ GIVEN = (
     "digits_helpers.check_submission",
     "digits_helpers.load_results",
 )
-
-__all__ = ["GIVEN", "Digits", "Profile", "cached", "check_submission", "get_profile", "load_digits",
-           "load_results", "run_info", "scale", "set_style", "split"]
-__version__ = "0.1.0"
-
 # the taught modules and the page that writes each (tests/book/test_taught_code.py checks them)
 TAUGHT = {
     "digits_helpers.gallery": "01_data",
@@ -62,3 +57,7 @@ TAUGHT = {
     "digits_helpers.sweeps": "02_logistic_regression",
     "digits_helpers.epochs": "03_mlp",
 }
+
+__all__ = ["GIVEN", "TAUGHT", "Digits", "Profile", "cached", "check_submission", "get_profile", "load_digits",
+           "load_results", "run_info", "scale", "set_style", "split"]
+__version__ = "0.1.0"

@@ -7,7 +7,7 @@ that trains the family's final model.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +91,7 @@ def load_results(digits: Digits) -> pd.DataFrame:
     ``n_train``, ``n_parameters``, ``submission``, ``val_proba``: the file of its validation
     probabilities, ``params``), most accurate on validation first; empty before any has run."""
     rows = [asdict(r) for r in load_records(digits.profile).values() if r.data_source == digits.source]
-    columns = [f.name for f in ModelRecord.__dataclass_fields__.values()]
+    columns = [f.name for f in fields(ModelRecord)]
     table = pd.DataFrame(rows, columns=columns).drop(columns=["data_source", "val_params"])
     return table.sort_values(["val_accuracy", "model"], ascending=[False, True],
                              na_position="last").reset_index(drop=True)
