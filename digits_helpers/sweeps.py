@@ -24,7 +24,7 @@ def validation_sweep(model, grid: dict, X_fit, y_fit, X_val, y_val) -> pd.DataFr
     # -1: rows only fitted on; 0: the one validation fold
     fold = np.r_[np.full(len(y_fit), -1), np.zeros(len(y_val))]
     search = GridSearchCV(model, grid, cv=PredefinedSplit(fold), refit=False,
-                          return_train_score=True, n_jobs=-1)
+                          return_train_score=True, n_jobs=-1)  # -1: on all cores
     search.fit(X, y)
     return pd.DataFrame(search.cv_results_)
 

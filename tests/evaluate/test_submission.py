@@ -109,7 +109,7 @@ def test_command_line(tmp_path, monkeypatch, capsys, embedded_folder):
     truth = embedded.held_out_test_labels()
     path = write_submission(truth, tmp_path / "sub.csv")
     assert submission.main(["score", str(path)]) == 0
-    assert "accuracy 100.0000% on 28,000 test images" in capsys.readouterr().out
+    assert "accuracy 100.00% on 28,000 test images" in capsys.readouterr().out
     bad = write_rows(tmp_path / "bad.csv", good_rows(3))
     assert submission.main(["validate", str(bad)]) == 2
     assert "3 data rows; expected 28000" in capsys.readouterr().err
