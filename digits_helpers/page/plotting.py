@@ -24,29 +24,6 @@ def set_style() -> None:
                          "figure.autolayout": False, "image.cmap": "gray_r"})
 
 
-def digit_gallery(
-    images: np.ndarray,
-    titles: Sequence[str] | None = None,
-    ncols: int = 10,
-    size: float = 1.1,
-) -> Figure:
-    """A grid of digits (rows of ``side*side`` pixels or ``(n, side, side)``), titled."""
-    images = np.asarray(images)
-    n = len(images)
-    side = int(round(np.sqrt(images[0].size)))
-    nrows = int(np.ceil(n / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.15), squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.set_axis_off()
-        if i >= n:
-            continue
-        ax.imshow(images[i].reshape(side, side), cmap="gray_r", vmin=0, vmax=images.max() or 1)
-        if titles is not None:
-            ax.set_title(str(titles[i]), fontsize=10, pad=2)
-    fig.tight_layout(pad=0.3)
-    return fig
-
-
 def _is_log_grid(values: Sequence) -> bool:
     try:
         v = np.asarray(values, dtype=float)

@@ -140,7 +140,8 @@ class Crawl:
     search: dict[str, tuple[str, list[str]]]  # page -> (word, pages found)
 
 
-# text of the article without code, outputs and math: what a reader searches for
+# text of the article without code, outputs, math and the toggles' labels ("Show code cell
+# content"): what a reader searches for
 # Sphinx writes each formula as a .math element; MathJax puts an mjx-container in it
 _MATH = """() => {
   const formulas = [...document.querySelectorAll("article .math")];
@@ -151,7 +152,7 @@ _MATH = """() => {
 _ARTICLE_TEXT = """() => {
   const article = document.querySelector("article.bd-article") || document.querySelector("main");
   const copy = article.cloneNode(true);
-  copy.querySelectorAll("pre, .highlight, .cell_output, .math, script, style, .headerlink")
+  copy.querySelectorAll("pre, .highlight, .cell_output, .math, script, style, .headerlink, summary")
       .forEach(e => e.remove());
   return copy.textContent;
 }"""
