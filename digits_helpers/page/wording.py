@@ -90,3 +90,17 @@ def times(ratio: float) -> str:
     if abs(ratio - 0.5) < 0.02:
         return "half"
     return f"{ratio:.1f} times"
+
+
+def seconds(value: float) -> str:
+    """Seconds as the prose writes them: ``"8.3"``, or two decimals below a second (``"0.04"``)."""
+    return f"{value:.1f}" if value >= 1 else f"{value:.2f}"
+
+
+def faster(before: float, after: float, resolution: float = 0.05) -> str:
+    """How a time of ``after`` compares with ``before``: ``"2.3 times faster than"``,
+    ``"1.4 times slower than"``, or ``"about as fast as"`` within ``resolution``."""
+    ratio = before / after
+    if ratio >= 1 + resolution:
+        return f"{ratio:.1f} times faster than"
+    return f"{1 / ratio:.1f} times slower than" if ratio <= 1 - resolution else "about as fast as"

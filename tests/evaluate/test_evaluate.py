@@ -105,6 +105,13 @@ def test_refit_and_submit_records_only_what_it_is_asked_to(private_cache, tmp_pa
     assert reference.submission.is_file()
 
 
+def test_seconds_and_speed_read_as_phrases():
+    assert wording.seconds(8.34) == "8.3" and wording.seconds(0.041) == "0.04"
+    assert wording.faster(8.31, 3.62) == "2.3 times faster than"
+    assert wording.faster(3.0, 4.5) == "1.5 times slower than"
+    assert wording.faster(1.0, 1.02) == "about as fast as"
+
+
 def test_ratios_read_as_phrases():
     from digits_helpers.page.wording import as_long_as, times
 
