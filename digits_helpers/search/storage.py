@@ -103,12 +103,14 @@ def unreachable_in(err: BaseException) -> DatabaseUnreachable | None:
 
 def _lost_connection(err: BaseException) -> bool:
     """Whether ``err`` is a lost or refused connection (or a deadlock, a lock timeout: SQLAlchemy's
-    ``OperationalError``), raised as it is or inside Optuna's ``StorageInternalError``."""
-    from sqlalchemy.exc import DBAPIError, OperationalError
+    ``OperationalError``; or the ``PendingRollbackError`` of a session whose connection the server
+    dropped mid-transaction), raised as it is or inside Optuna's ``StorageInternalError``."""
+    from sqlalchemy.exc import DBAPIError, OperationalError, PendingRollbackError
 
     if isinstance(err, optuna.exceptions.StorageInternalError):
         err = err.__cause__
-    return isinstance(err, OperationalError) or (isinstance(err, DBAPIError) and err.connection_invalidated)
+    return isinstance(err, OperationalError | PendingRollbackError) or (
+        isinstance(err, DBAPIError) and err.connection_invalidated)
 
 
 def _reason(err: BaseException) -> str:
