@@ -17,6 +17,7 @@ import pandas as pd
 from .. import paths
 from ..data.loading import Digits
 from ..profiles import Profile, get_profile
+from .choice import usable_records
 
 
 def results_dir(profile: Profile | None = None) -> Path:
@@ -90,7 +91,7 @@ def load_results(digits: Digits) -> pd.DataFrame:
     family (``model``, ``description``, ``val_accuracy``, ``test_accuracy``, ``fit_seconds``,
     ``n_train``, ``n_parameters``, ``submission``, ``val_proba``: the file of its validation
     probabilities, ``params``), most accurate on validation first; empty before any has run."""
-    rows = [asdict(r) for r in load_records(digits.profile).values() if r.data_source == digits.source]
+    rows = [asdict(r) for r in usable_records(load_records(digits.profile), digits.source).values()]
     columns = [f.name for f in fields(ModelRecord)]
     table = pd.DataFrame(rows, columns=columns).drop(columns=["data_source", "val_params"])
     return table.sort_values(["val_accuracy", "model"], ascending=[False, True],
