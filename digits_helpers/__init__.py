@@ -25,6 +25,8 @@ the same statements so later pages can import it (a test checks page and package
                         one-standard-error rule (chapter 02)
 ``epochs``              ``train_by_epoch``, ``epoch_sweep``: ``partial_fit`` one epoch at
                         a time, scored on the validation rows (chapter 03)
+``keras_training``      ``to_images``, ``train_network``: pixel rows as images, and one
+                        seeded, cached Keras training (chapter 04)
 ======================  ===================================================================
 
 Behind them sits the infrastructure no page calls: ``paths``, ``profiles``,
@@ -56,6 +58,7 @@ TAUGHT = {
     "digits_helpers.deskewing": "02_logistic_regression",
     "digits_helpers.sweeps": "02_logistic_regression",
     "digits_helpers.epochs": "03_mlp",
+    "digits_helpers.keras_training": "04_first_cnn",
 }
 
 __all__ = ["GIVEN", "TAUGHT", "Digits", "Profile", "cached", "check_submission", "get_profile", "load_digits",

@@ -9,9 +9,12 @@ on:
 - the function's name and statements (its syntax tree without docstrings or comments, so
   editing a docstring, a comment or the layout retrains nothing, and the same function
   written on a page or imported from the package is the same fit);
-- its arguments: arrays by their bytes, estimators with every parameter (``joblib.hash``);
-- the profile and its seed, the versions of the libraries that train, and the number of
-  CPU cores this process may use.
+- its arguments: arrays by their bytes, estimators with every parameter (``joblib.hash``),
+  and a function passed as an argument (a network builder) by its statements, with the
+  values its closure and defaults hold;
+- the profile and its seed, the versions of the libraries that train, the number of CPU
+  cores this process may use, and the device TensorFlow computes on (a GPU, if it sees
+  one, where it is imported).
 
 Entries are written atomically (a killed run leaves no half-written entry) and a damaged
 one is trained again.  With ``DIGITS_FIT_LOG`` set, each call that trains adds a JSON line
@@ -24,8 +27,10 @@ import functools
 import hashlib
 import inspect
 import json
+import sys
 import textwrap
 import time
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -43,9 +48,43 @@ LIBRARIES = ("scikit-learn", "numpy", "scipy", "pandas", "tensorflow", "keras")
 
 
 def function_identity(fn: Callable[..., Any]) -> str:
-    """A hash of ``fn``'s name and statements (docstrings, comments and layout left out)."""
-    source = textwrap.dedent(inspect.getsource(inspect.unwrap(fn)))
-    return hashlib.sha256(f"{fn.__name__}\0{behaviour(source)}".encode()).hexdigest()[:16]
+    """A hash of ``fn``'s name and statements (docstrings, comments and layout left out).
+
+    A function whose source is not a statement of its own (a lambda inside a longer line)
+    is known by its compiled code instead: its instructions, constants and names.
+    """
+    fn = inspect.unwrap(fn)
+    try:
+        statements = behaviour(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError):
+        statements = repr(_code_parts(fn.__code__))
+    return hashlib.sha256(f"{fn.__name__}\0{statements}".encode()).hexdigest()[:16]
+
+
+def _code_parts(code: types.CodeType) -> tuple:
+    """What a code object computes, without its file or line numbers."""
+    consts = tuple(_code_parts(c) if isinstance(c, types.CodeType) else c for c in code.co_consts)
+    return code.co_code, consts, code.co_names, code.co_varnames
+
+
+def _argument(value: Any) -> Any:
+    """``value`` as its key sees it: a function (or a ``functools.partial`` of one) by its
+    statements and the values of its closure and defaults, anything else as it is."""
+    if isinstance(value, functools.partial):
+        return ("partial", _argument(value.func), [_argument(a) for a in value.args],
+                {k: _argument(v) for k, v in value.keywords.items()})
+    if isinstance(value, types.FunctionType):
+        closure = [_argument(cell.cell_contents) for cell in value.__closure__ or ()]
+        defaults = [_argument(d) for d in value.__defaults__ or ()]
+        keywords = {k: _argument(v) for k, v in (value.__kwdefaults__ or {}).items()}
+        return ("function", function_identity(value), closure, defaults, keywords)
+    return value
+
+
+def device() -> str:
+    """``"gpu"`` where TensorFlow is imported and sees a GPU, else ``"cpu"``."""
+    tf = sys.modules.get("tensorflow")
+    return "gpu" if tf is not None and tf.config.list_physical_devices("GPU") else "cpu"
 
 
 def call_key(fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> str:
@@ -55,11 +94,12 @@ def call_key(fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> str
     profile = get_profile()
     parts = {
         "function": function_identity(fn),
-        "arguments": joblib.hash(dict(bound.arguments)),
+        "arguments": joblib.hash({k: _argument(v) for k, v in bound.arguments.items()}),
         "profile": profile.name,
         "seed": profile.seed,
         "libraries": library_versions(*LIBRARIES),
         "cores": available_cores(),
+        "device": device(),
     }
     return joblib.hash(parts)[:20]
 
@@ -69,13 +109,13 @@ def entry_path(name: str, key: str) -> Path:
     return cache_dir() / "calls" / name / f"{key}.joblib"
 
 
-def log_call(name: str, key: str, seconds: float, rows: int | None) -> None:
+def log_call(name: str, key: str, seconds: float, rows: int | None, epochs: int | None = None) -> None:
     """Add one JSON line naming a call just trained to ``$DIGITS_FIT_LOG``, when it is set."""
     log = setting(FIT_LOG_ENV)
     if not log:
         return
-    line = {"time": time.time(), "model": name, "rows": rows, "epochs": None,
-            "seconds": round(seconds, 2), "runs_on": f"cpu, {available_cores()} cores", "key": key}
+    line = {"time": time.time(), "model": name, "rows": rows, "epochs": epochs,
+            "seconds": round(seconds, 2), "runs_on": f"{device()}, {available_cores()} cores", "key": key}
     with open(log, "a", encoding="utf-8") as out:
         out.write(json.dumps(line) + "\n")
 
@@ -100,7 +140,8 @@ def cached(fn: F) -> F:
         start = time.perf_counter()
         result = fn(*args, **kwargs)
         atomic_write(path, lambda tmp: joblib.dump(result, tmp, compress=3))
-        log_call(fn.__name__, key, time.perf_counter() - start, _rows(args))
+        log_call(fn.__name__, key, time.perf_counter() - start, _rows((*args, *kwargs.values())),
+                 kwargs.get("epochs"))
         return result
 
     return through_cache  # type: ignore[return-value]

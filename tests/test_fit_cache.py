@@ -73,3 +73,49 @@ def test_the_key_follows_statements_not_docstrings_comments_or_layout(monkeypatc
     keys = {name: call_key(fn, (1,), {}) for name, fn in functions.items()}
     assert keys["plain"] == keys["documented"] != keys["changed"]
     assert call_key(functions["plain"], (1,), {}) != call_key(functions["plain"], (2,), {})
+
+
+def builders(source: str) -> dict:
+    """The functions ``source`` defines, compiled from a file of their own (so that
+    ``inspect.getsource`` reads them, as it reads a page's cells)."""
+    import linecache
+
+    name = f"<builders {abs(hash(source))}>"
+    linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+    namespace: dict = {}
+    exec(compile(source, name, "exec"), namespace)  # noqa: S102
+    return namespace
+
+
+@cached
+def build_and_count(build, n):
+    CALLS.append(1)
+    return build() * n
+
+
+def test_a_function_argument_is_keyed_by_its_statements_closure_and_defaults():
+    import functools
+
+    plain = builders("def net():\n    return 3\n")["net"]
+    laid_out = builders('def net():\n    """Three."""\n    return (\n        3)  # three\n')["net"]
+    other = builders("def net():\n    return 4\n")["net"]
+    assert plain.__name__ == other.__name__ == "net"
+    key = call_key(build_and_count, (plain, 2), {})
+    assert key == call_key(build_and_count, (laid_out, 2), {})
+    assert key != call_key(build_and_count, (other, 2), {})  # same name, other statements
+
+    def width(units):
+        return lambda: units  # a closure: its value is part of the key
+
+    assert call_key(build_and_count, (width(8), 2), {}) != call_key(build_and_count, (width(16), 2), {})
+    assert call_key(build_and_count, (width(8), 2), {}) == call_key(build_and_count, (width(8), 2), {})
+    scaled = builders("def net(units=8):\n    return units\n")["net"]
+    assert (call_key(build_and_count, (functools.partial(scaled, units=8), 2), {})
+            != call_key(build_and_count, (functools.partial(scaled, units=16), 2), {}))
+
+
+def test_a_builder_call_made_before_is_read(private_cache):
+    net = builders("def net():\n    return 5\n")["net"]
+    CALLS.clear()
+    assert build_and_count(net, 2) == build_and_count(net, 2) == 10
+    assert len(CALLS) == 1

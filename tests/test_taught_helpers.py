@@ -1,4 +1,4 @@
-"""The helpers the pages write and the package keeps (chapters 01-03): they compute what
+"""The helpers the pages write and the package keeps (chapters 01-04): they compute what
 the library computes, on the book's own split."""
 
 from __future__ import annotations
@@ -79,3 +79,35 @@ def test_show_digits_draws_one_titled_panel_per_digit(digits):
     fig = show_digits(X[:12], titles=y[:12], ncols=5)
     shown = [ax for ax in fig.axes if ax.images]
     assert len(fig.axes) == 15 and len(shown) == 12 and shown[0].get_title() == str(y[0])
+
+
+def test_train_network_is_seeded_and_cached_and_keeps_each_epoch(digits, private_cache, tmp_path, monkeypatch):
+    import json
+
+    import keras
+
+    from digits_helpers.keras_training import to_images, train_network
+
+    X, y = digits
+    images = to_images(X)
+    assert images.shape == (len(X), 28, 28, 1) and images.min() >= -0.5 and images.max() <= 0.5
+
+    def tiny():
+        return keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                                 keras.layers.Dense(10, activation="softmax")])
+
+    log = tmp_path / "fits.jsonl"
+    monkeypatch.setenv("DIGITS_FIT_LOG", str(log))
+    settings = {"epochs": 2, "batch_size": 64, "validation_data": (images[500:], y[500:]), "seed": 3}
+    model, history = train_network(tiny, images[:500], y[:500], **settings)
+    assert list(history.index) == [1, 2] and history["seconds"].is_monotonic_increasing
+    assert {"loss", "accuracy", "val_loss", "val_accuracy"} <= set(history.columns)
+    assert history["val_accuracy"].iloc[-1] == pytest.approx(model.evaluate(images[500:], y[500:], verbose=0)[1])
+    again, again_history = train_network(tiny, images[:500], y[:500], **settings)  # read, not trained
+    pd.testing.assert_frame_equal(history, again_history)
+    np.testing.assert_allclose(model.predict(images[:5], verbose=0), again.predict(images[:5], verbose=0))
+    keras.backend.clear_session()
+    private_cache.rename(tmp_path / "elsewhere")  # trained again, from the same seed: the same numbers
+    _, retrained = train_network(tiny, images[:500], y[:500], **settings)
+    pd.testing.assert_frame_equal(history.drop(columns="seconds"), retrained.drop(columns="seconds"))
+    assert [json.loads(line)["epochs"] for line in log.read_text().splitlines()] == [2, 2]

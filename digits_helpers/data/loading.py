@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from ..fingerprints import code_identity, fingerprint
-from ..paths import atomic_write, cache_dir, submissions_dir
+from ..paths import atomic_write, cache_dir, results_dir, submissions_dir
 from ..profiles import Profile, get_profile
 from .embedded import embedded_test_fingerprint
 from .kaggle_csv import csv_identity, csv_sources, ensure_csvs, read_digits_csv, side_length
@@ -61,6 +61,12 @@ class Digits:
         """The folder for this profile's submission files: ``submissions/<profile>/`` at the
         repository's root (``$DIGITS_SUBMISSIONS_DIR/<profile>/`` if set)."""
         return submissions_dir(self.profile.name)
+
+    @property
+    def models(self) -> Path:
+        """The folder for this profile's saved Keras models: ``models/`` in the profile's
+        results folder (``results/<profile>/models/``, or under ``$DIGITS_RESULTS_DIR``)."""
+        return results_dir(self.profile.name) / "models"
 
     @property
     def side(self) -> int:

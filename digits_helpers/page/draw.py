@@ -17,8 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from ..evaluate.records import jsonable_params
-
 # the layers the page's forward pass knows, and the settings it reads of each
 LAYERS = {
     "Conv2D": ("filters", "kernel_size", "strides", "padding", "activation"),
@@ -35,9 +33,10 @@ def _array(a: np.ndarray) -> dict[str, Any]:
     return {"shape": list(a.shape), "data": base64.b64encode(a.tobytes()).decode("ascii")}
 
 
-def export_network(net: Any, name: str, label: str, recipe: dict[str, Any]) -> dict[str, Any]:
+def export_network(net: Any, name: str, label: str, centre: bool = True) -> dict[str, Any]:
     """A Keras ``Sequential`` as the page's JSON: its layers (kind, settings, weights), its
-    ``recipe`` (to rebuild it in Python) and whether inputs are centred (``x/255 - 0.5``)."""
+    Keras configuration (``config``, to rebuild it in Python with ``model_from_json``) and
+    whether its inputs are centred (``x/255 - 0.5``, else ``x/255``)."""
     layers = []
     for layer in net.layers:
         kind = type(layer).__name__
@@ -47,9 +46,8 @@ def export_network(net: Any, name: str, label: str, recipe: dict[str, Any]) -> d
         entry = {"type": kind, **{key: config[key] for key in LAYERS[kind]}}
         entry["weights"] = [_array(w) for w in layer.get_weights()]
         layers.append(entry)
-    centre = bool(recipe.get("centre", True))
-    return {"name": name, "label": label, "centre": centre, "input_shape": list(net.input_shape[1:]),
-            "layers": layers, "recipe": jsonable_params(recipe)}
+    return {"name": name, "label": label, "centre": bool(centre), "input_shape": list(net.input_shape[1:]),
+            "layers": layers, "config": net.to_json()}
 
 
 def hard_digits(X_val: np.ndarray, y_val: np.ndarray, val_proba: np.ndarray, n: int = 24) -> list[dict[str, Any]]:

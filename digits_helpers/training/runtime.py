@@ -1,11 +1,10 @@
-"""The TensorFlow runtime: importing it quietly, the devices, the precision a recipe trains
+"""The TensorFlow runtime: importing it, the devices, the precision a recipe trains
 in, CPU threads (and where a fit runs, which its key names), and keeping Python's garbage
 collector out of training."""
 
 from __future__ import annotations
 
 import gc
-import os
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -16,20 +15,15 @@ from .cores import available_cores
 
 
 def import_tensorflow() -> tuple[Any, Any]:
-    """Import TensorFlow and Keras with their start-up chatter kept out of the pages.
+    """Import TensorFlow and Keras; returns ``(tensorflow, keras)``.
 
-    Returns ``(tensorflow, keras)``.  TensorFlow's C++ logging below errors is silenced
-    (unless ``TF_CPP_MIN_LOG_LEVEL`` is already set), its Python logger shows errors only,
-    and the devices are listed once, with standard error muted, so the messages of that
-    probe never land on a page or in the middle of a training.
+    It changes no setting of the process (no environment variable, no logger level): the
+    start-up messages TensorFlow writes land in the cell that first imports it, which the
+    pages hide.
     """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    with quiet_stderr():  # absl's and CUDA's start-up lines bypass the log level
-        import keras
-        import tensorflow as tf
+    import keras
+    import tensorflow as tf
 
-        tf.get_logger().setLevel("ERROR")
-        tf.config.list_physical_devices()
     return tf, keras
 
 
@@ -95,23 +89,6 @@ def runs_on(threads: int | None = None) -> str:
     if gpu_available():
         return "gpu"
     return f"cpu, {threads or cpu_threads()} threads"
-
-
-@contextmanager
-def quiet_stderr():
-    """Send the process's standard error (file descriptor 2, where C++ libraries write) to
-    the null device for the duration."""
-    import sys
-
-    sys.stderr.flush()
-    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(null)
 
 
 @contextmanager

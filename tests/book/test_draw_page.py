@@ -17,15 +17,10 @@ N_IMAGES = 300  # digits fed through the page's input path
 
 
 def keras_network(exported: dict):
-    """The exported network rebuilt in Keras (float32) with the page's weights."""
-    from digits_helpers.models import networks
-    from digits_helpers.models.keras_recipe import KerasRecipe
-    from digits_helpers.training import import_tensorflow
+    """The exported network rebuilt in Keras from its configuration, with the page's weights."""
+    import keras
 
-    _, keras = import_tensorflow()
-    keras.mixed_precision.set_global_policy("float32")
-    recipe = KerasRecipe.from_flat(**exported["recipe"])
-    net = networks.build_network(recipe.builder, **recipe.params)
+    net = keras.models.model_from_json(exported["config"])
     weights = [np.frombuffer(base64.b64decode(w["data"]), "<f4").reshape(w["shape"])
                for layer in exported["layers"] for w in layer["weights"]]
     net.set_weights(weights)

@@ -121,7 +121,7 @@ def test_every_module_a_key_names_exists():
         fingerprints.module_file("training.nope")
 
 
-CHAPTER = ROOT / "notebooks" / "08_small_cnn.ipynb"  # trains networks, shows no package source
+CHAPTER = ROOT / "notebooks" / "08_small_cnn.ipynb"  # trains networks through the package and @cached
 
 
 def execute(notebook: Path, package_parent: Path, env: dict[str, str], out: Path) -> dict[str, str]:
@@ -150,9 +150,13 @@ def test_an_edited_package_executes_a_chapter_alike_and_trains_nothing(edited_co
            "DIGITS_RESULTS_DIR": str(tmp_path / "results"), "DIGITS_SUBMISSIONS_DIR": str(tmp_path / "submissions"),
            "DIGITS_NO_PROGRESS": "1"}
     first = execute(CHAPTER, ROOT, env, tmp_path / "first.json")
-    fits = sorted(p.relative_to(tmp_path) for p in (tmp_path / "cache" / "fits").rglob("*.joblib"))
+    def stored() -> list[Path]:  # the package's fits and the @cached calls of the page
+        cache = tmp_path / "cache"
+        return sorted(p.relative_to(cache) for kind in ("fits", "calls") for p in (cache / kind).rglob("*.joblib"))
+
+    fits = stored()
     assert fits, "the chapter trained nothing the first time"
     again = execute(CHAPTER, edited_copy.parent, env, tmp_path / "again.json")
-    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "cache" / "fits").rglob("*.joblib")) == fits
+    assert stored() == fits
     assert again == first and len(first) > 5
     assert all(value.get("text/plain") for value in first.values()), first
