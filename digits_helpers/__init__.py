@@ -12,6 +12,8 @@ A page calls two kinds of package code, nothing else:
 ``set_style``           one look for every figure and table
 ``check_submission``    checks a submission file (and scores it on the embedded data)
 ``load_results``        the final model each model chapter saved, for the later chapters
+``search.storage_url``  the database of the Optuna studies (a SQLite file in the cache, or
+                        ``$DIGITS_OPTUNA_STORAGE``)
 ======================  ===================================================================
 
 **Taught**: a helper written in a shown cell of the page that teaches it, kept here with
@@ -27,6 +29,8 @@ the same statements so later pages can import it (a test checks page and package
                         a time, scored on the validation rows (chapter 03)
 ``keras_training``      ``to_images``, ``train_network``: pixel rows as images, and one
                         seeded, cached Keras training (chapter 04)
+``one_cycle``           ``one_cycle``: a warm-up then cosine learning rate, Keras'
+                        ``CosineDecay`` (chapter 07)
 ======================  ===================================================================
 
 Behind them sits the infrastructure no page calls: ``paths``, ``profiles``,
@@ -51,6 +55,7 @@ GIVEN = (
     "digits_helpers.set_style",
     "digits_helpers.check_submission",
     "digits_helpers.load_results",
+    "digits_helpers.search.storage_url",
 )
 # the taught modules and the page that writes each (tests/book/test_taught_code.py checks them)
 TAUGHT = {
@@ -59,6 +64,7 @@ TAUGHT = {
     "digits_helpers.sweeps": "02_logistic_regression",
     "digits_helpers.epochs": "03_mlp",
     "digits_helpers.keras_training": "04_first_cnn",
+    "digits_helpers.one_cycle": "07_bayesian_search",
 }
 
 __all__ = ["GIVEN", "TAUGHT", "Digits", "Profile", "cached", "check_submission", "get_profile", "load_digits",

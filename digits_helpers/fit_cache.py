@@ -10,8 +10,9 @@ on:
   editing a docstring, a comment or the layout retrains nothing, and the same function
   written on a page or imported from the package is the same fit);
 - its arguments: arrays by their bytes, estimators with every parameter (``joblib.hash``),
-  and a function passed as an argument (a network builder) by its statements, with the
-  values its closure and defaults hold;
+  a NumPy scalar as the number it holds, a Keras schedule or optimizer by its
+  configuration, and a function passed as an argument (a network builder) by its
+  statements, with the values its closure and defaults hold;
 - the profile and its seed, the versions of the libraries that train, the number of CPU
   cores this process may use, and the device TensorFlow computes on (a GPU, if it sees
   one, where it is imported).
@@ -36,6 +37,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import joblib
+import numpy as np
 
 from .fingerprints import behaviour, library_versions
 from .paths import FIT_LOG_ENV, atomic_write, cache_dir, setting
@@ -68,8 +70,12 @@ def _code_parts(code: types.CodeType) -> tuple:
 
 
 def _argument(value: Any) -> Any:
-    """``value`` as its key sees it: a function (or a ``functools.partial`` of one) by its
-    statements and the values of its closure and defaults, anything else as it is."""
+    """``value`` as its key sees it: a NumPy scalar as the Python number it holds; a function
+    (or a ``functools.partial`` of one) by its statements and the values of its closure and
+    defaults; an object with a ``get_config`` (a Keras schedule, optimizer or layer) by its
+    class and configuration; lists, tuples and dicts item by item; anything else as it is."""
+    if isinstance(value, np.generic):
+        return value.item()
     if isinstance(value, functools.partial):
         return ("partial", _argument(value.func), [_argument(a) for a in value.args],
                 {k: _argument(v) for k, v in value.keywords.items()})
@@ -78,6 +84,12 @@ def _argument(value: Any) -> Any:
         defaults = [_argument(d) for d in value.__defaults__ or ()]
         keywords = {k: _argument(v) for k, v in (value.__kwdefaults__ or {}).items()}
         return ("function", function_identity(value), closure, defaults, keywords)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_argument(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _argument(v) for k, v in value.items()}
+    if not isinstance(value, type) and callable(getattr(value, "get_config", None)):
+        return ("config", type(value).__qualname__, _argument(value.get_config()))
     return value
 
 

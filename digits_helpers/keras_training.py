@@ -20,14 +20,17 @@ def to_images(X: np.ndarray) -> np.ndarray:
 
 @cached
 def train_network(build, X, y, *, epochs: int, batch_size: int = 32,
-                  learning_rate=1e-3, validation_data=None, callbacks=(), seed: int = 0):
-    """Seed, build ``build()``'s network, compile it (Adam at ``learning_rate``, a rate or
-    a schedule; cross-entropy; accuracy) and fit it; return the fitted model and its
-    history, one row an epoch, with the seconds since the fit began."""
+                  optimizer=keras.optimizers.Adam, learning_rate=1e-3,
+                  validation_data=None, callbacks=(), steps_per_execution: int = 1,
+                  seed: int = 0):
+    """Seed, build ``build()``'s network, compile it (``optimizer`` at ``learning_rate``,
+    a rate or a schedule; cross-entropy; accuracy) and fit it; return the fitted model
+    and its history, one row an epoch, with the seconds since the fit began."""
     keras.utils.set_random_seed(seed)  # the weights, the shuffling, the dropout
     model = build()
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer=optimizer(learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                  steps_per_execution=steps_per_execution)
     start, seconds = time.perf_counter(), []
     clock = keras.callbacks.LambdaCallback(
         on_epoch_end=lambda epoch, logs: seconds.append(time.perf_counter() - start))

@@ -119,3 +119,15 @@ def test_a_builder_call_made_before_is_read(private_cache):
     CALLS.clear()
     assert build_and_count(net, 2) == build_and_count(net, 2) == 10
     assert len(CALLS) == 1
+
+
+def test_numpy_scalars_and_keras_schedules_are_keyed_by_their_values():
+    import keras
+
+    assert call_key(build_and_count, (int, 64), {}) == call_key(build_and_count, (int, np.int64(64)), {})
+
+    def schedule(peak):
+        return keras.optimizers.schedules.CosineDecay(peak / 25, 100, warmup_target=peak, warmup_steps=30)
+
+    same = [call_key(build_and_count, (int, schedule(p)), {}) for p in (3e-3, np.float64(3e-3))]
+    assert same[0] == same[1] != call_key(build_and_count, (int, schedule(1e-2)), {})
