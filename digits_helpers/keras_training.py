@@ -23,9 +23,10 @@ def train_network(build, X, y, *, epochs: int, batch_size: int = 32,
                   optimizer=keras.optimizers.Adam, learning_rate=1e-3,
                   validation_data=None, callbacks=(), steps_per_execution: int = 1,
                   seed: int = 0):
-    """Seed, build ``build()``'s network, compile it (``optimizer`` at ``learning_rate``,
-    a rate or a schedule; cross-entropy; accuracy) and fit it; return the fitted model
-    and its history, one row an epoch, with the seconds since the fit began."""
+    """Seed, build ``build()``'s network, compile it (``optimizer`` at
+    ``learning_rate``, a rate or a schedule; cross-entropy; accuracy) and fit it; return
+    the fitted model and its history, one row an epoch, with the seconds since the fit
+    began."""
     keras.utils.set_random_seed(seed)  # the weights, the shuffling, the dropout
     model = build()
     model.compile(optimizer=optimizer(learning_rate),
