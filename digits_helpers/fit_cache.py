@@ -84,9 +84,9 @@ def _argument(value: Any) -> Any:
         defaults = [_argument(d) for d in value.__defaults__ or ()]
         keywords = {k: _argument(v) for k, v in (value.__kwdefaults__ or {}).items()}
         return ("function", function_identity(value), closure, defaults, keywords)
-    if isinstance(value, (list, tuple)):
+    if type(value) in (list, tuple):  # exactly: a named tuple keeps its type
         return type(value)(_argument(v) for v in value)
-    if isinstance(value, dict):
+    if type(value) is dict:
         return {k: _argument(v) for k, v in value.items()}
     if not isinstance(value, type) and callable(getattr(value, "get_config", None)):
         return ("config", type(value).__qualname__, _argument(value.get_config()))
