@@ -8,8 +8,10 @@ members, their number and test-time augmentation are all chosen on validation ro
 chosen members are then refitted on all labelled rows (the same recipe, seed and inputs, a
 bagged member drawing its share of all rows), as every family's final model is.
 
-``CANDIDATES`` lists them; the first four are fits that chapters 05, 06 and 08 already
-made (the same recipe, rows and seed, so a whole-book build reads them from the fit cache).
+``CANDIDATES`` lists them; the first four are the networks of chapters 05, 06 and 08.
+Those of 05 and 06 are the same fits (the same recipe, rows and seed, so a whole-book build
+reads them from the fit cache); chapter 08 now trains its small CNN in plain Keras
+(``train_network``), so the ``small`` candidate, the package's recipe of it, trains here.
 ``FINAL_ENSEMBLE`` holds the members the full-profile chapter chose, which
 ``benchmarks/bench_models.py --model ensemble`` trains from nothing.
 """
