@@ -64,8 +64,18 @@ def jsonable_params(params: dict[str, Any], fit: Any = None) -> dict[str, Any]:
 
 
 def record(result: ModelRecord, profile: Profile | None = None) -> Path:
-    """Write (or replace) the record of ``result.model`` for this profile."""
+    """Write (or replace) the record of ``result.model`` for this profile.
+
+    A record that names no validation probabilities keeps the file the record it replaces
+    named, while that file exists: a chapter refits and records its final model first and
+    saves the probabilities after (:func:`save_val_proba`), and a run of its shown cells
+    alone does only the first.
+    """
     path = results_dir(profile) / f"{result.model}.json"
+    if not result.val_proba and path.is_file():
+        kept = json.loads(path.read_text()).get("val_proba", "")
+        if kept and Path(kept).is_file():
+            result = replace(result, val_proba=kept)
     return paths.atomic_write_text(path, json.dumps(asdict(result), indent=2, default=str))
 
 

@@ -141,6 +141,12 @@ def test_results_saved_with_their_validation_probabilities_are_read_back_best_fi
     assert results["model"].tolist() == ["mlp", "logistic"]  # most accurate on validation first
     assert np.array_equal(np.load(results.loc[0, "val_proba"]), proba)
     assert "data_source" not in results and results["n_parameters"].tolist() == [10, 10]
+    # recorded again without probabilities (a chapter's shown cells alone): the file is kept
+    again = records.ModelRecord(model="mlp", description="mlp refitted", test_accuracy=0.96,
+                                val_accuracy=0.95, fit_seconds=2.0, n_train=100, data_source="embedded")
+    records.record(again, smoke)
+    kept = load_results(digits).set_index("model").loc["mlp"]
+    assert kept.description == "mlp refitted" and np.array_equal(np.load(kept.val_proba), proba)
 
 
 def test_check_submission_names_the_problem_and_scores_only_the_embedded_test_set(tmp_path):
