@@ -12,6 +12,7 @@ tunes a network the same way: one fit at a time on all cores, or, with
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import warnings
@@ -114,6 +115,8 @@ def _fit_indexed(i: int, estimator: Any, split: Split, model: str, profile: Prof
     os.environ[CACHE_ENV] = cache  # a reused worker may have started under another cache
     if isinstance(estimator, KerasRecipe):  # in a worker: its share of TensorFlow threads, no bars
         os.environ[QUIET_ENV] = "1"
+        # nor TensorFlow's retracing warnings, which the worker forwards to the page
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
         limit_cpu_threads(threads)
     return i, fit(estimator, split, model, predict, profile=profile)
 
