@@ -30,7 +30,10 @@ the same statements so later pages can import it (a test checks page and package
 ``keras_training``      ``to_images``, ``train_network``: pixel rows as images, and one
                         seeded, cached Keras training (chapter 04)
 ``one_cycle``           ``one_cycle``: a warm-up then cosine learning rate, Keras'
-                        ``CosineDecay`` (chapter 07)
+                        ``CosineDecay`` (chapter 05)
+``lenet``               ``lenet``, ``CompoundingDecay``, ``multiply_adds``: the LeNet-like
+                        network with its settings as arguments, the source's compounding
+                        decay as a schedule, multiply-adds per layer (chapter 05)
 ======================  ===================================================================
 
 Behind them sits the infrastructure no page calls: ``paths``, ``profiles``,
@@ -64,7 +67,8 @@ TAUGHT = {
     "digits_helpers.sweeps": "02_logistic_regression",
     "digits_helpers.epochs": "03_mlp",
     "digits_helpers.keras_training": "04_first_cnn",
-    "digits_helpers.one_cycle": "07_bayesian_search",
+    "digits_helpers.one_cycle": "05_cnn_tuning",
+    "digits_helpers.lenet": "05_cnn_tuning",
 }
 
 __all__ = ["GIVEN", "TAUGHT", "Digits", "Profile", "cached", "check_submission", "get_profile", "load_digits",

@@ -11,8 +11,9 @@ on:
   written on a page or imported from the package is the same fit);
 - its arguments: arrays by their bytes, estimators with every parameter (``joblib.hash``),
   a NumPy scalar as the number it holds, a Keras schedule or optimizer by its
-  configuration, and a function passed as an argument (a network builder) by its
-  statements, with the values its closure and defaults hold;
+  configuration (and, for a class a page or the package defines, its statements), and a
+  function passed as an argument (a network builder) by its statements, with the values
+  its closure and defaults hold;
 - the profile and its seed, the versions of the libraries that train, the number of CPU
   cores this process may use, and the device TensorFlow computes on (a GPU, if it sees
   one, where it is imported).
@@ -89,8 +90,22 @@ def _argument(value: Any) -> Any:
     if type(value) is dict:
         return {k: _argument(v) for k, v in value.items()}
     if not isinstance(value, type) and callable(getattr(value, "get_config", None)):
-        return ("config", type(value).__qualname__, _argument(value.get_config()))
+        kind = type(value)
+        key = ("config", kind.__qualname__, _argument(value.get_config()))
+        if kind.__module__ == "__main__" or kind.__module__.startswith("digits_helpers"):
+            key += (class_identity(kind),)  # a page's own class: by its statements too
+        return key
     return value
+
+
+def class_identity(kind: type) -> str:
+    """A hash of a class's name and statements (as :func:`function_identity`)."""
+    try:
+        statements = behaviour(textwrap.dedent(inspect.getsource(kind)))
+    except (OSError, TypeError, SyntaxError):
+        statements = repr(sorted((k, _code_parts(v.__code__)) for k, v in vars(kind).items()
+                                 if isinstance(v, types.FunctionType)))
+    return hashlib.sha256(f"{kind.__name__}\0{statements}".encode()).hexdigest()[:16]
 
 
 def device() -> str:

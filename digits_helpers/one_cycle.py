@@ -1,5 +1,5 @@
-"""The one-cycle learning rate as Keras' ``CosineDecay`` with a warm-up, taught in chapter 07
-(:ref:`sec-bayes-longer`) and reused by chapter 08."""
+"""The one-cycle learning rate as Keras' ``CosineDecay`` with a warm-up, taught in chapter 05
+(:ref:`sec-cnn-one-cycle`) and reused by chapters 07 and 08."""
 
 from __future__ import annotations
 
