@@ -11,12 +11,13 @@ on:
   written on a page or imported from the package is the same fit);
 - its arguments: arrays by their bytes, estimators with every parameter (``joblib.hash``),
   a NumPy scalar as the number it holds, a Keras schedule or optimizer by its
-  configuration (and, for a class a page or the package defines, its statements), and a
-  function passed as an argument (a network builder) by its statements, with the values
-  its closure and defaults hold;
+  configuration (and, for a class a page or the package defines, its statements), a Keras
+  callback by its class and settings, and a function passed as an argument (a network
+  builder) by its statements, with the values its closure and defaults hold;
 - the profile and its seed, the versions of the libraries that train, the number of CPU
-  cores this process may use, and the device TensorFlow computes on (a GPU, if it sees
-  one, where it is imported).
+  cores this process may use, the device TensorFlow computes on (a GPU, if it sees
+  one, where it is imported), and Keras' dtype policy when a page set one other than
+  float32 (``keras.mixed_precision.set_global_policy``).
 
 Entries are written atomically (a killed run leaves no half-written entry) and a damaged
 one is trained again.  With ``DIGITS_FIT_LOG`` set, each call that trains adds a JSON line
@@ -89,6 +90,14 @@ def _argument(value: Any) -> Any:
         return type(value)(_argument(v) for v in value)
     if type(value) is dict:
         return {k: _argument(v) for k, v in value.items()}
+    if callable(getattr(value, "set_model", None)) and callable(getattr(value, "on_epoch_end", None)):
+        kind = type(value)  # a Keras callback: by its class and its settings
+        state = {k: _argument(v) for k, v in sorted(vars(value).items())
+                 if not k.startswith("_") and k != "model"}
+        key = ("callback", kind.__qualname__, state)
+        if kind.__module__ == "__main__" or kind.__module__.startswith("digits_helpers"):
+            key += (class_identity(kind),)
+        return key
     if not isinstance(value, type) and callable(getattr(value, "get_config", None)):
         kind = type(value)
         key = ("config", kind.__qualname__, _argument(value.get_config()))
@@ -99,19 +108,24 @@ def _argument(value: Any) -> Any:
 
 
 def class_identity(kind: type) -> str:
-    """A hash of a class's name and statements (as :func:`function_identity`)."""
-    try:
-        statements = behaviour(textwrap.dedent(inspect.getsource(kind)))
-    except (OSError, TypeError, SyntaxError):
-        statements = repr(sorted((k, _code_parts(v.__code__)) for k, v in vars(kind).items()
-                                 if isinstance(v, types.FunctionType)))
-    return hashlib.sha256(f"{kind.__name__}\0{statements}".encode()).hexdigest()[:16]
+    """A hash of a class's name, bases and methods (each as :func:`function_identity` sees
+    it), so the same class written on a page or imported from the package is the same."""
+    methods = sorted((name, function_identity(fn)) for name, fn in vars(kind).items()
+                     if isinstance(fn, types.FunctionType))
+    bases = [base.__qualname__ for base in kind.__bases__]
+    return hashlib.sha256(repr((kind.__name__, bases, methods)).encode()).hexdigest()[:16]
 
 
 def device() -> str:
     """``"gpu"`` where TensorFlow is imported and sees a GPU, else ``"cpu"``."""
     tf = sys.modules.get("tensorflow")
     return "gpu" if tf is not None and tf.config.list_physical_devices("GPU") else "cpu"
+
+
+def dtype_policy() -> str:
+    """Keras' global dtype policy where Keras is imported (``"float32"`` by default)."""
+    keras = sys.modules.get("keras")
+    return keras.config.dtype_policy().name if keras is not None else "float32"
 
 
 def call_key(fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> str:
@@ -128,6 +142,8 @@ def call_key(fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> str
         "cores": available_cores(),
         "device": device(),
     }
+    if dtype_policy() != "float32":  # e.g. a page's keras.mixed_precision policy
+        parts["precision"] = dtype_policy()
     return joblib.hash(parts)[:20]
 
 

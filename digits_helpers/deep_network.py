@@ -1,0 +1,28 @@
+"""The deeper network (three blocks of conv-conv-pool), taught in chapter 06 (:ref:`sec-deep`)
+and searched by chapter 07."""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+
+def deep_cnn(dropouts=(0.25, 0.25, 0.25, 0.4), dense_units=256):
+    """Augmentation; three blocks of conv-conv-pool, batch norm, dropout; dense."""
+    fill = {"fill_mode": "constant", "fill_value": -0.5}  # the background
+    stack = [keras.Input((28, 28, 1)),
+             layers.RandomRotation(10 / 360, **fill),
+             layers.RandomZoom(0.1, **fill),
+             layers.RandomTranslation(0.1, 0.1, **fill)]
+    for filters, rate in zip((16, 32, 64), dropouts[:3], strict=True):
+        stack += [layers.Conv2D(filters, 3, padding="same", activation="relu"),
+                  layers.Conv2D(filters, 3, padding="same", activation="relu"),
+                  layers.MaxPooling2D(padding="same"),
+                  layers.BatchNormalization(momentum=0.9),
+                  layers.Dropout(rate)]
+    stack += [layers.Flatten(),
+              layers.Dense(int(dense_units), activation="relu"),  # a NumPy integer too
+              layers.BatchNormalization(momentum=0.9),
+              layers.Dropout(dropouts[3]),
+              layers.Dense(10, activation="softmax", dtype="float32")]
+    return keras.Sequential(stack)
