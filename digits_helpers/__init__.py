@@ -34,7 +34,9 @@ the same statements so later pages can import it (a test checks page and package
 ``lenet``               ``lenet``, ``CompoundingDecay``, ``multiply_adds``: the LeNet-like
                         network with its settings as arguments, the source's compounding
                         decay as a schedule, multiply-adds per layer (chapter 05)
-``deep_network``        ``deep_cnn``: the deeper network, conv-conv-pool blocks (chapter 06)
+``fast_and_deep``       ``lean_lenet``, ``deep_cnn``: the fast recipe's network and the
+                        deeper network of conv-conv-pool blocks (chapter 06)
+``small_cnn``           ``strided_cnn``: two stride-2 convolutions, no pooling (chapter 08)
 ======================  ===================================================================
 
 Behind them sits the infrastructure no page calls: ``paths``, ``profiles``,
@@ -70,7 +72,8 @@ TAUGHT = {
     "digits_helpers.keras_training": "04_first_cnn",
     "digits_helpers.one_cycle": "05_cnn_tuning",
     "digits_helpers.lenet": "05_cnn_tuning",
-    "digits_helpers.deep_network": "06_cnn_fast_deep",
+    "digits_helpers.fast_and_deep": "06_cnn_fast_deep",
+    "digits_helpers.small_cnn": "08_small_cnn",
 }
 
 __all__ = ["GIVEN", "TAUGHT", "Digits", "Profile", "cached", "check_submission", "get_profile", "load_digits",
