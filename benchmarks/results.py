@@ -63,14 +63,13 @@ def commit() -> str:
 
 def machine() -> dict:
     """Where and when a benchmark ran: the date, the commit, the CPU, the cores this process
-    may use (:func:`digits_helpers.training.cores.available_cores`) of the machine's, the GPU,
-    and the precision a recipe with ``precision="auto"`` trains in here
-    (:func:`digits_helpers.training.runtime.native_bfloat16`)."""
-    from digits_helpers.training.cores import available_cores
-    from digits_helpers.training.runtime import native_bfloat16
+    may use (:func:`digits_helpers.cores.available_cores`) of the machine's, the GPU, and the
+    precision chapter 06 chooses here (mixed bfloat16 on a GPU or a CPU with AMX or
+    AVX-512 BF16)."""
+    from digits_helpers.cores import available_cores
 
     name, kinds = cpu()
-    native = native_bfloat16()
+    native = gpu() is not None or bool({"amx_bf16", "avx512_bf16"} & set(kinds))
     return {"date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), "cpu": name,
             "cpu_features": kinds, "cores": available_cores(), "machine_cpus": os.cpu_count(),
             "gpu": gpu(), "auto_precision": "mixed_bfloat16" if native else "float32",

@@ -39,11 +39,12 @@ the same statements so later pages can import it (a test checks page and package
 ``small_cnn``           ``strided_cnn``: two stride-2 convolutions, no pooling (chapter 08)
 ======================  ===================================================================
 
-Behind them sits the infrastructure no page calls: ``paths``, ``profiles``,
-``fingerprints``, ``progress``, the data's formats and checks (``data``), and, until the
-Keras and Optuna chapters are rewritten in plain library code, the recipes, tuner and
-search machinery (``models``, ``training``, ``search``, ``evaluate``, ``page``).
-Importing the package does not import TensorFlow.
+Behind them sits the infrastructure a page's visible code does not call: ``paths``,
+``profiles``, ``fingerprints``, ``cores``, ``progress``, the data's formats and checks
+(``data``), the records and submissions (``evaluate``), the pages' wording, banner and
+drawing page (``page``), and the search's workers for several machines (``search``,
+``python -m digits_helpers.search worker``).  Importing the package changes nothing
+process-wide and does not import TensorFlow.
 """
 
 from .data import Digits, load_digits, scale, split

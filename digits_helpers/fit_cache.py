@@ -41,10 +41,10 @@ from typing import Any, TypeVar
 import joblib
 import numpy as np
 
+from .cores import available_cores
 from .fingerprints import behaviour, library_versions
 from .paths import FIT_LOG_ENV, atomic_write, cache_dir, setting
 from .profiles import get_profile
-from .training.cores import available_cores
 
 F = TypeVar("F", bound=Callable[..., Any])
 

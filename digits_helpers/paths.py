@@ -11,7 +11,7 @@ variable                  what it sets
 ``DIGITS_SUBMISSIONS_DIR``  the chapters' submission files (default ``submissions/``)
 ``DIGITS_OPTUNA_STORAGE`` the searches' database URL (default: SQLite in the cache folder)
 ``DIGITS_NO_PROGRESS``    ``1`` hides progress bars (builds and tests set it)
-``DIGITS_CPUS``           at most this many CPU cores for fits (:mod:`.training.cores`)
+``DIGITS_CPUS``           at most this many CPU cores for fits (:mod:`.cores`)
 ``DIGITS_FIT_LOG``        a file to which every fit trained (not read from the cache) adds a
                           JSON line (the benchmarks list each chapter's fits from it)
 ========================  =================================================================

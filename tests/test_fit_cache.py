@@ -131,3 +131,34 @@ def test_numpy_scalars_and_keras_schedules_are_keyed_by_their_values():
 
     same = [call_key(build_and_count, (int, schedule(p)), {}) for p in (3e-3, np.float64(3e-3))]
     assert same[0] == same[1] != call_key(build_and_count, (int, schedule(1e-2)), {})
+
+
+def test_keras_callbacks_schedule_classes_and_precision_are_in_the_key(monkeypatch):
+    import keras
+
+    from digits_helpers import fit_cache
+    from digits_helpers.lenet import CompoundingDecay
+
+    def key(*args):
+        return call_key(fit_counted, args, {})
+
+    X, y = data()
+    plateau = keras.callbacks.ReduceLROnPlateau("val_accuracy", factor=0.3, patience=2)
+    same = keras.callbacks.ReduceLROnPlateau("val_accuracy", factor=0.3, patience=2)
+    other = keras.callbacks.ReduceLROnPlateau("val_accuracy", factor=0.3, patience=3)
+    assert key([plateau], X, y) == key([same], X, y) != key([other], X, y)
+    rates = [0.1, 0.2]
+    replay = keras.callbacks.LearningRateScheduler(lambda epoch, rate: rates[epoch])
+    rates_key = key([replay], X, y)
+    rates[1] = 0.3  # the replayed rates are part of the key
+    assert key([replay], X, y) != rates_key
+    assert key(CompoundingDecay(1e-3, 0.95, 10), X, y) != key(CompoundingDecay(1e-3, 0.9, 10), X, y)
+
+    class CompoundingDecay2(CompoundingDecay):  # the same settings, other statements
+        def __call__(self, step):
+            return 2 * super().__call__(step)
+
+    assert fit_cache.class_identity(CompoundingDecay2) != fit_cache.class_identity(CompoundingDecay)
+    plain = key(None, X, y)
+    monkeypatch.setattr(fit_cache, "dtype_policy", lambda: "mixed_bfloat16")
+    assert key(None, X, y) != plain

@@ -111,3 +111,37 @@ def test_train_network_is_seeded_and_cached_and_keeps_each_epoch(digits, private
     _, retrained = train_network(tiny, images[:500], y[:500], **settings)
     pd.testing.assert_frame_equal(history.drop(columns="seconds"), retrained.drop(columns="seconds"))
     assert [json.loads(line)["epochs"] for line in log.read_text().splitlines()] == [2, 2]
+
+
+def test_compounding_decay_is_the_source_s_scheduler_and_one_cycle_peaks_then_ends_near_zero():
+    import keras
+
+    from digits_helpers.lenet import CompoundingDecay
+    from digits_helpers.one_cycle import one_cycle
+
+    rate, by_callback = 1e-3, []
+    for epoch in range(25):  # what LearningRateScheduler(lambda epoch, lr: lr * d ** epoch) does
+        rate = rate * 0.95 ** epoch
+        by_callback.append(rate)
+    schedule = CompoundingDecay(1e-3, 0.95, steps_per_epoch=10)
+    by_step = [float(schedule(step)) for step in range(0, 250, 10)]  # the first step of each epoch
+    np.testing.assert_allclose(by_step, by_callback, rtol=1e-5)
+    assert float(schedule(19)) == pytest.approx(by_callback[1], rel=1e-5)  # constant within an epoch
+    assert keras.optimizers.schedules.deserialize(keras.optimizers.schedules.serialize(
+        keras.optimizers.schedules.CosineDecay(1e-3, 10))).get_config()["decay_steps"] == 10
+    cycle = one_cycle(3e-3, epochs=4, batch_size=100, n_rows=1000)  # 40 steps, 12 of warm-up
+    rates = np.array([float(cycle(step)) for step in range(40)])
+    assert rates[0] == pytest.approx(3e-3 / 25) and rates.argmax() == 12
+    assert rates.max() == pytest.approx(3e-3) and rates[-1] < 1e-4
+
+
+def test_multiply_adds_count_each_conv_and_dense_layer_of_the_lenet():
+    from digits_helpers.lenet import lenet, multiply_adds
+
+    counts = multiply_adds(lenet())
+    assert list(counts) == [28 * 28 * 16 * 9, 14 * 14 * 32 * 9 * 16, 7 * 7 * 32 * 256, 256 * 10]
+    bigger = multiply_adds(lenet(filters=32, kernel_size=5)).sum()
+    assert bigger > 3 * counts.sum()  # twice the filters, a larger kernel
+    layer_kinds = [type(layer).__name__ for layer in lenet(batch_norm=True, augment=True).layers]
+    assert layer_kinds[:3] == ["RandomRotation", "RandomZoom", "RandomTranslation"]
+    assert layer_kinds.count("BatchNormalization") == 3

@@ -17,7 +17,6 @@ import pandas as pd
 from .. import paths
 from ..data.loading import Digits
 from ..profiles import Profile, get_profile
-from .choice import usable_records
 
 
 def results_dir(profile: Profile | None = None) -> Path:
@@ -55,11 +54,8 @@ class ModelRecord:
     val_proba: str = ""
 
 
-def jsonable_params(params: dict[str, Any], fit: Any = None) -> dict[str, Any]:
-    """``params`` in a form JSON gives back unchanged (tuples as lists); with ``fit`` (a
-    :class:`~digits_helpers.training.results.FitResult`), naming the precision it trained in (``"auto"`` resolved)."""
-    if fit is not None and "precision" in fit.params:
-        params = {**params, "precision": fit.params["precision"]}
+def jsonable_params(params: dict[str, Any]) -> dict[str, Any]:
+    """``params`` in a form JSON gives back unchanged (tuples as lists)."""
     return {k: (list(v) if isinstance(v, tuple) else v) for k, v in params.items()}
 
 
@@ -94,6 +90,11 @@ def save_val_proba(result: ModelRecord, proba: np.ndarray, profile: Profile | No
     path = results_dir(profile) / f"{result.model}-val-proba.npy"
     paths.atomic_write(path, lambda tmp: np.save(tmp, np.asarray(proba, dtype=np.float32)))
     return record(replace(result, val_proba=str(path)), profile)
+
+
+def usable_records(records: dict[str, ModelRecord], data_source: str | None = None) -> dict[str, ModelRecord]:
+    """The records made on ``data_source`` (all of them when it is ``None``)."""
+    return {k: r for k, r in records.items() if data_source is None or r.data_source == data_source}
 
 
 def load_results(digits: Digits) -> pd.DataFrame:

@@ -26,6 +26,8 @@ LAYERS = {
     "Flatten": (),
     "Dropout": (),
 }
+# augmentation layers: active in training only, so the page's forward pass leaves them out
+TRAINING_ONLY = ("RandomRotation", "RandomZoom", "RandomTranslation")
 
 
 def _array(a: np.ndarray) -> dict[str, Any]:
@@ -34,12 +36,15 @@ def _array(a: np.ndarray) -> dict[str, Any]:
 
 
 def export_network(net: Any, name: str, label: str, centre: bool = True) -> dict[str, Any]:
-    """A Keras ``Sequential`` as the page's JSON: its layers (kind, settings, weights), its
+    """A Keras ``Sequential`` as the page's JSON: its layers (kind, settings, weights; the
+    augmentation layers, which pass images through unchanged at inference, left out), its
     Keras configuration (``config``, to rebuild it in Python with ``model_from_json``) and
     whether its inputs are centred (``x/255 - 0.5``, else ``x/255``)."""
     layers = []
     for layer in net.layers:
         kind = type(layer).__name__
+        if kind in TRAINING_ONLY:
+            continue
         if kind not in LAYERS:
             raise ValueError(f"layer {layer.name!r} is a {kind}; the page knows {sorted(LAYERS)}")
         config = layer.get_config()

@@ -1,13 +1,11 @@
 """A Keras callback that reports each epoch to an Optuna trial and ends the fit when the
-study's pruner says so."""
+study's pruner says so (chapter 07 writes the same on its page)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import optuna
-
-from ..training.runtime import import_tensorflow
 
 
 def pruning_callback(trial: optuna.Trial, monitor: str = "val_accuracy") -> Any:
@@ -17,7 +15,7 @@ def pruning_callback(trial: optuna.Trial, monitor: str = "val_accuracy") -> Any:
     callback raises ``optuna.TrialPruned``, which ends the fit and marks the trial PRUNED.
     A ``monitor`` missing from the epoch's logs is an error (a typo would never prune).
     """
-    _, keras = import_tensorflow()
+    import keras  # here: importing the search does not import TensorFlow
 
     class OptunaPruning(keras.callbacks.Callback):
         def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:

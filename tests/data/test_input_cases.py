@@ -330,40 +330,27 @@ def test_damaged_study_database_is_named(tmp_path):
         search.open_study("s", search.storage_url(damaged))
 
 
-def test_cache_entry_of_another_kind_is_refitted(tmp_path, private_cache):
-    import joblib
-
-    from digits_helpers import training
-    from digits_helpers.models import pipelines
-
-    X, y, _ = embedded.embedded_train_test()
-    split = training.Split(X[:300], y[:300], X[300:400], y[300:400])
-    first = training.fit(pipelines.logistic_model(max_iter=20), split, "logistic", profile=PROFILES["smoke"])
-    joblib.dump({"not": "a fit"}, private_cache / "fits" / "logistic" / f"{first.key}.joblib")
-    again = training.fit(pipelines.logistic_model(max_iter=20), split, "logistic", profile=PROFILES["smoke"])
-    assert not again.from_cache and again.val_accuracy == first.val_accuracy
-
-
 SHARED_CACHE_FITTER = """
-from digits_helpers import training
+from sklearn.linear_model import LogisticRegression
+from digits_helpers import cached
 from digits_helpers.data import embedded
-from digits_helpers.models import pipelines
-from digits_helpers.profiles import PROFILES
 X, y, _ = embedded.embedded_train_test()
-split = training.Split(X[:400], y[:400], X[400:500], y[400:500])
+@cached
+def fit_logistic(C, X, y):
+    return LogisticRegression(C=C, max_iter=30).fit(X, y)
 for C in (0.01, 0.1, 1.0, 10.0):
-    training.fit(pipelines.logistic_model(C=C, max_iter=30), split, "logistic", profile=PROFILES["smoke"])
+    fit_logistic(C, X[:400], y[:400])
 """
 
 
 def test_two_processes_share_one_fit_cache(tmp_path, private_cache):
     import subprocess
 
-    from digits_helpers.training import cache
+    import joblib
 
     env = {**os.environ, "DIGITS_CACHE_DIR": str(private_cache)}
     workers = [subprocess.Popen([sys.executable, "-c", SHARED_CACHE_FITTER], env=env) for _ in range(2)]
     assert [w.wait(timeout=300) for w in workers] == [0, 0]
-    entries = sorted((private_cache / "fits" / "logistic").iterdir())
+    entries = sorted((private_cache / "calls" / "fit_logistic").iterdir())
     assert [p.suffix for p in entries] == [".joblib"] * 4  # four fits, no temporary file left
-    assert all(cache.load_cached("logistic", p.stem) is not None for p in entries)
+    assert all(hasattr(joblib.load(p), "coef_") for p in entries)

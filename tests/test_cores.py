@@ -1,4 +1,4 @@
-"""The machine's share for fits: the cores a process may use, and how a group shares them."""
+"""The cores a process may use: affinity, cgroup quota and $DIGITS_CPUS."""
 
 import os
 import subprocess
@@ -6,22 +6,7 @@ import sys
 
 import pytest
 
-from digits_helpers.training import cores
-from digits_helpers.training.cores import Plan, plan
-
-
-@pytest.mark.parametrize(("n_cores", "n_fits", "expected"), [
-    (1, 1, Plan(1, 1)), (1, 5, Plan(1, 1)),
-    (2, 1, Plan(1, 2)), (2, 2, Plan(2, 1)), (2, 7, Plan(2, 1)),
-    (8, 1, Plan(1, 8)), (8, 2, Plan(2, 4)), (8, 3, Plan(3, 2)), (8, 20, Plan(8, 1)),
-    (16, 4, Plan(4, 4)),
-])
-def test_a_group_shares_the_cores_and_a_lone_fit_takes_them_all(n_cores, n_fits, expected):
-    assert plan(n_fits, n_cores) == expected
-
-
-def test_on_a_gpu_networks_run_one_at_a_time():
-    assert plan(6, 16, gpu=True) == Plan(1, 16)
+from digits_helpers import cores
 
 
 @pytest.mark.parametrize("allowed", [{0}, {0, 1}])
@@ -30,12 +15,12 @@ def test_the_affinity_decides_the_cores(allowed, monkeypatch):
         pytest.skip("no CPU affinity to set here")
     monkeypatch.delenv(cores.CPUS_ENV, raising=False)
     code = (f"import os; os.sched_setaffinity(0, {allowed!r});"
-            "from digits_helpers.training.cores import available_cores, plan;"
-            "print(available_cores(), plan(4).at_once, plan(4).threads)")
+            "from digits_helpers.cores import available_cores;"
+            "print(available_cores())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     quota = cores.quota_cores()
     n = min(len(allowed), quota) if quota else len(allowed)
-    assert out.stdout.split() == [str(n), str(min(4, n)), str(max(1, n // min(4, n)))]
+    assert out.stdout.split() == [str(n)]
 
 
 def test_a_faked_affinity_of_eight_cores(monkeypatch):
@@ -43,7 +28,6 @@ def test_a_faked_affinity_of_eight_cores(monkeypatch):
     monkeypatch.setattr(cores, "quota_cores", lambda: None)
     monkeypatch.delenv(cores.CPUS_ENV, raising=False)
     assert cores.available_cores() == 8
-    assert plan(3) == Plan(3, 2)
 
 
 def test_the_variable_caps_the_cores(monkeypatch):

@@ -1,23 +1,15 @@
-"""The machine a fit runs on: how many CPU cores this process may use, and how a group of
-fits shares them.
-
-The cores are those of the process's CPU affinity, capped by a cgroup CPU quota when one is
-set (containers, CI runners) and by ``$DIGITS_CPUS`` when a user sets it.  A group of ``k``
-fits runs ``min(k, cores)`` at a time with ``cores // that`` threads each; a lone fit gets
-every core.  The plan depends on the job list and the machine only, never on which of the
-jobs are already cached, so a fit's thread count (part of a Keras fit's key) is the same
-cold or warm.
-"""
+"""How many CPU cores this process may use (part of a fit's cache key, and of the banner a
+page prints): those of its CPU affinity, capped by a cgroup CPU quota when one is set
+(containers, CI runners) and by ``$DIGITS_CPUS`` when a user sets it."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
-from ..paths import CPUS_ENV, setting
+from .paths import CPUS_ENV, setting
 
-__all__ = ["CPUS_ENV", "Plan", "affinity_cores", "available_cores", "plan", "quota_cores"]
+__all__ = ["CPUS_ENV", "affinity_cores", "available_cores", "quota_cores"]
 CGROUP_CPU_MAX = Path("/sys/fs/cgroup/cpu.max")
 
 
@@ -58,21 +50,3 @@ def available_cores() -> int:
             raise ValueError(f"${CPUS_ENV} must be a whole number of cores, 1 or more; found {cap!r}")
         cores = min(cores, int(cap))
     return cores
-
-
-@dataclass(frozen=True)
-class Plan:
-    """How a group of fits runs: ``at_once`` side by side, ``threads`` each."""
-
-    at_once: int
-    threads: int
-
-
-def plan(n_fits: int, cores: int | None = None, gpu: bool = False) -> Plan:
-    """The rule: on a GPU one fit at a time (with every core for its input pipeline); on a
-    CPU ``min(n_fits, cores)`` fits at a time with ``cores // at_once`` threads each."""
-    cores = available_cores() if cores is None else cores
-    if gpu or n_fits <= 1:
-        return Plan(1, cores)
-    at_once = min(n_fits, cores)
-    return Plan(at_once, max(1, cores // at_once))
