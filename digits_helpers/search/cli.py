@@ -80,26 +80,33 @@ def worker(study_name: str, n_trials: int, storage: str | None = None, objective
 
     ``objective`` is a registered name or ``module:function`` (:func:`find_objective`).  The
     study records it when created; a worker asking for another objective is refused, and one
-    that names none works on the recorded one.  A database that cannot be opened at the start is
-    an error at once; one lost later is waited for (after 0.5, 1, 2, 4, 8, 8, ... s) and the
-    study reopened, until it has been unreachable for ``ride_out`` seconds: then
-    :class:`DatabaseUnreachable`.  The trial the outage cut short stays RUNNING until its
-    heartbeat is stale, and is then failed and run again with its parameters.
+    that names none works on the recorded one.  A database lost after the start is waited for
+    (:data:`FIRST_DELAY`, twice as long each time, at most :data:`MAX_DELAY`) and the study
+    reopened, until it has been unreachable for ``ride_out`` seconds (:class:`DatabaseUnreachable`).
+    The trial the outage cut short stays RUNNING until its heartbeat is stale, and is then failed
+    and run again with its parameters (``RetryHeartbeatStaleTrialCallback``).
     """
     if ride_out < 0:
         raise ValueError(f"ride_out={ride_out:g}; expected seconds >= 0")
     function = find_objective(objective) if objective else None  # refused before any study is made
     url = storage or storage_url()
-    store = rdb_storage(url, heartbeat_interval=heartbeat_interval, grace_period=grace_period)
-    study = open_study(study_name, store, seed=seed)
-    down_since: float | None = None
-    delay = FIRST_DELAY
+
+    def connect() -> tuple[optuna.storages.RDBStorage, optuna.Study]:
+        store = rdb_storage(url, heartbeat_interval=heartbeat_interval, grace_period=grace_period)
+        return store, open_study(study_name, store, seed=seed)
+
+    store, study = connect()  # a database that cannot be opened now is an error at once
+    down_since, delay = None, FIRST_DELAY
     while True:
         try:
             if down_since is not None:
-                store = rdb_storage(url, heartbeat_interval=heartbeat_interval, grace_period=grace_period)
-                study = open_study(study_name, store, seed=seed)
+                store, study = connect()
                 _log.warning("database %r reachable again after %.1f s", masked(url), time.monotonic() - down_since)
+                # A trial the outage cut before its first heartbeat would never be stale, so stay
+                # RUNNING for good: give every RUNNING trial one now (the live ones write theirs anyway).
+                study_id = store.get_study_id_from_name(study_name)
+                for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+                    store.record_heartbeat(store.get_trial_id_from_study_id_trial_number(study_id, trial.number))
                 down_since, delay = None, FIRST_DELAY
             recorded = study.user_attrs.get("objective")
             name = objective or recorded
@@ -132,13 +139,9 @@ def worker(study_name: str, n_trials: int, storage: str | None = None, objective
 def _summary(study: optuna.Study, objective: str) -> dict[str, Any]:
     """The worker's JSON line: finished and pruned trials, those run here, the best so far."""
     trials = study.get_trials(deepcopy=False, states=FINISHED)
-    summary: dict[str, Any] = {
-        "study": study.study_name,
-        "objective": objective,
-        "finished": len(trials),
-        "pruned": sum(t.state == TrialState.PRUNED for t in trials),
-        "ran_here": sum(t.user_attrs.get("worker_pid") == os.getpid() for t in trials),
-    }
+    summary: dict[str, Any] = {"study": study.study_name, "objective": objective, "finished": len(trials),
+                               "pruned": sum(t.state == TrialState.PRUNED for t in trials),
+                               "ran_here": sum(t.user_attrs.get("worker_pid") == os.getpid() for t in trials)}
     if any(t.state == TrialState.COMPLETE for t in trials):
         summary.update(best_value=study.best_value, best_params=study.best_params)
     return summary
@@ -151,27 +154,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     work.add_argument("--study", required=True, help="study name")
     work.add_argument("--trials", type=int, required=True, help="finished trials the study should hold")
     work.add_argument("--storage", help=f"database URL (default ${STORAGE_ENV}, else the cache's SQLite file)")
-    work.add_argument(
-        "--objective", help=f"one of {sorted(OBJECTIVES)} or module:function (default: the one the study records)"
-    )
+    work.add_argument("--objective", help=f"one of {sorted(OBJECTIVES)} or module:function (default: the study's)")
     work.add_argument("--seed", type=int, help="sampler seed (default: the profile's)")
-    work.add_argument(
-        "--heartbeat-interval", type=int, default=HEARTBEAT_INTERVAL, metavar="S", help="seconds between heartbeats"
-    )
-    work.add_argument(
-        "--grace-period", type=int, default=GRACE_PERIOD, metavar="S", help="heartbeat age that fails a trial"
-    )
-    work.add_argument(
-        "--ride-out", type=float, default=RIDE_OUT, metavar="S",
-        help="seconds an unreachable database is waited for before the worker gives up "
-        "(keep --grace-period above it plus the heartbeat interval)",
-    )
+    work.add_argument("--heartbeat-interval", type=int, default=HEARTBEAT_INTERVAL, metavar="S",
+                      help="seconds between heartbeats")
+    work.add_argument("--grace-period", type=int, default=GRACE_PERIOD, metavar="S",
+                      help="heartbeat age that fails a trial (keep it above --ride-out plus the heartbeat interval)")
+    work.add_argument("--ride-out", type=float, default=RIDE_OUT, metavar="S",
+                      help="seconds an unreachable database is waited for before the worker gives up")
     args = parser.parse_args(argv)
     try:
-        summary = worker(
-            args.study, args.trials, args.storage, args.objective, args.seed,
-            heartbeat_interval=args.heartbeat_interval, grace_period=args.grace_period, ride_out=args.ride_out,
-        )
+        summary = worker(args.study, args.trials, args.storage, args.objective, args.seed,
+                         heartbeat_interval=args.heartbeat_interval, grace_period=args.grace_period,
+                         ride_out=args.ride_out)
     except (ValueError, ImportError, OSError) as err:  # OSError: DatabaseUnreachable too
         print(f"error: {err}", file=sys.stderr)
         sys.exit(2)

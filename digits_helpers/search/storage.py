@@ -12,15 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+from sqlalchemy import exc
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import (
-    ArgumentError,
-    DatabaseError,
-    DBAPIError,
-    IntegrityError,
-    OperationalError,
-    PendingRollbackError,
-)
 
 from ..paths import STORAGE_ENV, cache_dir, setting
 
@@ -47,7 +40,7 @@ def storage_url(path: str | Path | None = None) -> str:
         if override:
             try:
                 make_url(override)
-            except ArgumentError:
+            except exc.ArgumentError:
                 raise ValueError(f"storage URL {masked(override)!r} is not a database URL; "
                                  f"{_expected(f'${STORAGE_ENV}')}") from None
             return override
@@ -81,8 +74,8 @@ def lost_connection(err: BaseException) -> BaseException | None:
         current = stack.pop()
         if current is None or id(current) in seen:
             continue
-        if isinstance(current, OperationalError | PendingRollbackError) or (
-                isinstance(current, DBAPIError) and current.connection_invalidated):
+        if isinstance(current, exc.OperationalError | exc.PendingRollbackError) or (
+                isinstance(current, exc.DBAPIError) and current.connection_invalidated):
             return current
         seen.add(id(current))
         stack += [current.__cause__, current.__context__]
@@ -120,14 +113,14 @@ def rdb_storage(url: str, *, heartbeat_interval: int = HEARTBEAT_INTERVAL, grace
                     grace_period=grace_period,
                     heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry),
                 )
-        except ArgumentError as err:  # not a URL, or an unknown database kind
+        except exc.ArgumentError as err:  # not a URL, or an unknown database kind
             raise ValueError(f"storage URL {masked(url)!r} is not usable ({err}); {_expected(WHERE)}") from None
         except ImportError:
             raise ImportError(f"the database driver of the storage {masked(url)!r} is not installed "
                               "(PostgreSQL needs `pip install psycopg psycopg-binary`, pinned in requirements.txt)"
                               ) from None
-        except DatabaseError as err:
-            racing = isinstance(err, IntegrityError) or re.search("already exists|locked", str(err))
+        except exc.DatabaseError as err:
+            racing = isinstance(err, exc.IntegrityError) or re.search("already exists|locked", str(err))
             if attempt == 3 or not racing:
                 raise ValueError(f"cannot open the Optuna storage {masked(url)!r} ({WHERE}): {reason(err)}; "
                                  "expected a database that Optuna can open or create its tables in") from err

@@ -101,13 +101,13 @@ class _Surplus(Exception):
 
 
 @contextmanager
-def _heartbeat(storage: RDBStorage, trial: optuna.Trial, interval: int) -> Iterator[None]:
-    """Record ``trial``'s heartbeat every ``interval`` seconds, skipping those a lost connection
-    prevents.  Optuna's own heartbeat thread ends at its first failed write: without this, a trial
+def _heartbeat(storage: RDBStorage, trial: optuna.Trial) -> Iterator[None]:
+    """Record ``trial``'s heartbeat every ``storage``'s heartbeat interval, skipping those a lost
+    connection prevents.  Optuna's own heartbeat thread ends at its first failed write: without this, a trial
     that outlives a database outage would be failed as stale by another worker while it runs."""
     study_id = storage.get_study_id_from_name(trial.study.study_name)
     trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
-    stop = threading.Event()
+    stop, interval = threading.Event(), storage.get_heartbeat_interval()
 
     def beat() -> None:
         while not stop.wait(interval):
@@ -143,7 +143,7 @@ def _admitted(objective: Objective, n_trials: int, storage: RDBStorage | None) -
             raise _Surplus(f"not run: {ahead} trials of {n_trials} were already finished or running")
         if storage is None:
             return objective(trial)
-        with _heartbeat(storage, trial, storage.get_heartbeat_interval() or 0):
+        with _heartbeat(storage, trial):
             return objective(trial)
 
     return run
@@ -163,8 +163,9 @@ def run_study(study: optuna.Study, objective: Objective, n_trials: int, storage:
     """
     if n_trials < 1:
         raise ValueError(f"n_trials={n_trials}; expected a positive number of trials")
-    heartbeats = storage is not None and storage.get_heartbeat_interval() is not None
-    admitted = _admitted(objective, n_trials, storage if heartbeats else None)
+    if storage is not None and storage.get_heartbeat_interval() is None:
+        storage = None  # no heartbeats: nothing to keep, nor to wait on
+    admitted = _admitted(objective, n_trials, storage)
     stop = optuna.study.MaxTrialsCallback(n_trials, states=(*FINISHED, TrialState.RUNNING))
     while True:
         with warnings.catch_warnings():
@@ -177,7 +178,7 @@ def run_study(study: optuna.Study, objective: Objective, n_trials: int, storage:
             return study
         if finished + len(running) < n_trials:
             study.optimize(admitted, callbacks=[stop], catch=(_Surplus,))
-        elif heartbeats:
+        elif storage is not None:
             time.sleep(poll_seconds)
         else:
             warnings.warn(f"study {study.study_name!r}: {finished} of {n_trials} trials finished and trials "

@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -111,6 +112,39 @@ def test_worker_gives_up_after_the_ride_out(tmp_path, monkeypatch):
     assert raised.value.__cause__ is None and raised.value.__suppress_context__
     trials = view(url, "down").get_trials()
     assert [t.state for t in trials] == [TrialState.COMPLETE, TrialState.RUNNING]  # kept for the next worker
+
+
+@ENDED_HEARTBEAT
+def test_a_trial_cut_before_its_first_heartbeat_is_run_again(tmp_path, monkeypatch):
+    """The database is lost as soon as trial 2 is created, before its first heartbeat: once back,
+    the worker gives every RUNNING trial a heartbeat, so this one too goes stale and is replaced
+    (else it would stay RUNNING for good and the worker wait for it for ever)."""
+    url = search.storage_url(tmp_path / "studies.db")
+    monkeypatch.setitem(cli.OBJECTIVES, "steady", fast_steady)
+    created, summary = [0], {}
+    with outage() as window:
+        def count(conn: object, cursor: object, statement: str, *_: object) -> None:
+            created[0] += statement.startswith("INSERT INTO trials ")
+
+        def commit(conn: object) -> None:  # the transaction that creates trial 2 commits, then the outage
+            if created[0] == 3 and window[0] == float("inf"):
+                window[:] = [time.monotonic(), time.monotonic() + 1.5]
+
+        sqlalchemy.event.listen(sqlalchemy.engine.Engine, "after_cursor_execute", count)
+        sqlalchemy.event.listen(sqlalchemy.engine.Engine, "commit", commit)
+        try:
+            run = threading.Thread(daemon=True, target=lambda: summary.update(search.worker(
+                "orphan", 5, url, objective="steady", heartbeat_interval=1, grace_period=2, ride_out=10)))
+            run.start()
+            run.join(timeout=40)
+        finally:
+            sqlalchemy.event.remove(sqlalchemy.engine.Engine, "after_cursor_execute", count)
+            sqlalchemy.event.remove(sqlalchemy.engine.Engine, "commit", commit)
+    assert window[0] < float("inf") and not run.is_alive(), "the worker still waits for trial 2"
+    trials = view(url, "orphan").get_trials()
+    assert summary["finished"] == 5 and sum(t.state == TrialState.COMPLETE for t in trials) == 5
+    assert trials[2].state == TrialState.FAIL and not trials[2].params  # cut before its parameters
+    assert [t.system_attrs.get("failed_trial") for t in trials].count(2) == 1
 
 
 @ENDED_HEARTBEAT
@@ -226,8 +260,8 @@ def other_tracebacks(err: str) -> int:
 def test_two_workers_ride_out_a_server_restart(tmp_path, cluster):
     url, name, n = cluster.url, "restart", 12
     search.open_study(name, url)
-    # grace 5 s: a trial the restart cut short is failed and run again soon after it
-    workers = {tag: start_worker(tmp_path, url, name, n, tag, 5, "--ride-out", "20", objective=STEADY)
+    # grace 3 s: a trial the restart cut short is failed and run again soon after it
+    workers = {tag: start_worker(tmp_path, url, name, n, tag, 3, "--ride-out", "20", objective=STEADY)
                for tag in ("a", "b")}
     trials = wait_for(view(url, name), lambda trials: bool(in_flight(trials, 3)), workers, tmp_path)
     cut = [t.number for t in trials if t.state == TrialState.RUNNING]
