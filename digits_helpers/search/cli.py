@@ -84,7 +84,8 @@ def worker(study_name: str, n_trials: int, storage: str | None = None, objective
     (:data:`FIRST_DELAY`, twice as long each time, at most :data:`MAX_DELAY`) and the study
     reopened, until it has been unreachable for ``ride_out`` seconds (:class:`DatabaseUnreachable`).
     The trial the outage cut short stays RUNNING until its heartbeat is stale, and is then failed
-    and run again with its parameters (``RetryHeartbeatStaleTrialCallback``).
+    and run again with its parameters (``RetryHeartbeatStaleTrialCallback``).  Workers sharing a
+    study may use one seed: :class:`~.studies.SeededTPESampler` seeds each trial by its number.
     """
     if ride_out < 0:
         raise ValueError(f"ride_out={ride_out:g}; expected seconds >= 0")

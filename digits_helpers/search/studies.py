@@ -20,7 +20,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 import numpy as np
@@ -102,8 +102,8 @@ class _Surplus(Exception):
 
 @contextmanager
 def _heartbeat(storage: RDBStorage, trial: optuna.Trial) -> Iterator[None]:
-    """Record ``trial``'s heartbeat every ``storage``'s heartbeat interval, skipping those a lost
-    connection prevents.  Optuna's own heartbeat thread ends at its first failed write: without this, a trial
+    """Record ``trial``'s heartbeat at ``storage``'s interval, skipping those a lost connection
+    prevents.  Optuna's own heartbeat thread ends at its first failed write: without this, a trial
     that outlives a database outage would be failed as stale by another worker while it runs."""
     study_id = storage.get_study_id_from_name(trial.study.study_name)
     trial_id = storage.get_trial_id_from_study_id_trial_number(study_id, trial.number)
@@ -141,9 +141,7 @@ def _admitted(objective: Objective, n_trials: int, storage: RDBStorage | None) -
             trial.set_user_attr("surplus", True)
             trial.study.stop()
             raise _Surplus(f"not run: {ahead} trials of {n_trials} were already finished or running")
-        if storage is None:
-            return objective(trial)
-        with _heartbeat(storage, trial):
+        with _heartbeat(storage, trial) if storage else nullcontext():
             return objective(trial)
 
     return run
