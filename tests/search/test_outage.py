@@ -304,8 +304,6 @@ def test_worker_gives_up_on_a_server_that_stays_down(tmp_path, cluster):
     search.open_study(name, url)
     first = start_worker(tmp_path, url, name, n, "first", 30, "--ride-out", str(ride_out), objective=STEADY)
     trials = wait_for(view(url, name), lambda trials: bool(in_flight(trials, 2)), {"first": first}, tmp_path)
-    (cut,) = [t for t in trials if t.state == TrialState.RUNNING]
-    done = {t.number: (t.value, t.params) for t in trials if t.state == TrialState.COMPLETE}
     began = time.monotonic()
     cluster.stop()
     assert first.wait(timeout=ride_out + 30) == 2
@@ -318,7 +316,12 @@ def test_worker_gives_up_on_a_server_that_stays_down(tmp_path, cluster):
     assert ride_out - 1 < waited < ride_out + 15  # (its first failed call may have begun before the stop)
 
     cluster.start()
-    assert view(url, name).get_trials()[cut.number].state == TrialState.RUNNING  # kept, not lost
+    # the trial in flight when the server went down (not always the one seen before: it may have
+    # ended first) is kept RUNNING, not lost
+    trials = view(url, name).get_trials()
+    (cut,) = [t for t in trials if t.state == TrialState.RUNNING]
+    done = {t.number: (t.value, t.params) for t in trials if t.state == TrialState.COMPLETE}
+    assert len(done) >= 2 and len(trials) == len(done) + 1
     second = start_worker(tmp_path, url, name, n, "second", 1, objective=STEADY)  # 1 s grace: fails it at once
     summary = finish(second, tmp_path, "second")
     print(f"gave up {waited:.1f} s into the outage (ride-out {ride_out} s)")
@@ -329,6 +332,6 @@ def test_worker_gives_up_on_a_server_that_stays_down(tmp_path, cluster):
     # the trial the outage cut short was failed (stale heartbeat) and run again with its parameters
     assert trials[cut.number].state == TrialState.FAIL
     (retry,) = [t for t in trials if t.system_attrs.get("failed_trial") == cut.number]
-    assert retry.state == TrialState.COMPLETE and retry.params == cut.params
+    assert retry.state == TrialState.COMPLETE and cut.params.items() <= retry.params.items()
     others = [t for t in trials if t.number != cut.number]
     assert all(t.state == TrialState.COMPLETE or t.user_attrs.get("surplus") for t in others)
