@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import time
 from functools import partial
-from types import SimpleNamespace
 
 import optuna
 import pytest
@@ -16,7 +15,6 @@ from optuna.trial import TrialState
 from search_workers import DEMO, finish, start_worker, view
 
 from digits_helpers import paths, search
-from digits_helpers.search import pruning
 
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 fast_quadratic = partial(quadratic, step_seconds=0.0)
@@ -117,9 +115,7 @@ def test_quadratic_objective_is_pruned(sequential):
     assert all(len(t.intermediate_values) == 5 for t in trials if t.state == TrialState.COMPLETE)
 
 
-def test_pruning_callback_reports_epochs_and_prunes(monkeypatch):
-    fake_keras = SimpleNamespace(callbacks=SimpleNamespace(Callback=object))
-    monkeypatch.setattr(pruning, "import_tensorflow", lambda: (None, fake_keras))  # no TensorFlow
+def test_pruning_callback_reports_epochs_and_prunes():
     study = optuna.create_study(direction="maximize", pruner=optuna.pruners.ThresholdPruner(lower=0.5))
     trial = study.ask()
     callback = search.pruning_callback(trial)
@@ -203,18 +199,21 @@ def test_worker_objectives(tmp_path):
 
 
 # --------------------------------------------------------------------------- the deeper network's search
-def test_deep_search_space_and_recipe():
-    from digits_helpers.profiles import PROFILES
+def test_deep_search_objective_is_chapter_07_s_trial(monkeypatch):
     from digits_helpers.search import deep_cnn as deep_search
 
+    monkeypatch.setenv("DIGITS_PROFILE", "smoke")
+    deep_search.search_rows.cache_clear()
+    images, labels, val_images, val_labels = deep_search.search_rows()
+    assert images.shape[1:] == (28, 28, 1) and len(images) == len(labels) <= deep_search.SEARCH_ROWS
+    assert len(val_images) == len(val_labels) and set(labels) == set(val_labels) == set(range(10))
     params = {"dropout_block1": 0.1, "dropout_block2": 0.2, "dropout_block3": 0.3, "dropout_dense": 0.45,
-              "dense_units": 512, "optimizer": "rmsprop"}
-    settings = deep_search.suggest(optuna.trial.FixedTrial(params))
-    assert settings == {"dropouts": (0.1, 0.2, 0.3, 0.45), "dense_units": 512, "optimizer": "rmsprop"}
-    assert deep_search.settings_of(params) == settings
-    full, smoke = PROFILES["full"], PROFILES["smoke"]
-    base = deep_search.base_params(full)
-    assert "schedule" not in base and "epoch_rates" not in base and base["epochs"] == deep_search.SEARCH_EPOCHS
-    assert base["builder"] == "deep" and deep_search.base_params(smoke)["epochs"] == 2
-    assert deep_search.n_trials(full) == deep_search.N_TRIALS and deep_search.n_trials(smoke) < deep_search.N_TRIALS
-    assert deep_search.study_name(full) != deep_search.study_name(smoke)
+              "dense_units": 128, "optimizer": "rmsprop"}
+    trial = optuna.trial.FixedTrial(params)
+    value = deep_search.objective(trial)
+    assert 0 <= value <= 1 and trial.user_attrs["seconds"] > 0
+    study = optuna.create_study(direction="maximize", pruner=optuna.pruners.ThresholdPruner(lower=1.01))
+    study.enqueue_trial(params)
+    study.optimize(deep_search.objective, n_trials=1)  # no accuracy reaches 101 %: pruned after its first epoch
+    assert study.trials[0].state == TrialState.PRUNED and list(study.trials[0].intermediate_values) == [0]
+    deep_search.search_rows.cache_clear()
