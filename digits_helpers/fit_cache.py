@@ -34,6 +34,7 @@ import sys
 import textwrap
 import time
 import types
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -178,8 +179,9 @@ def cached(fn: F) -> F:
         if path.is_file():
             try:
                 return joblib.load(path)
-            except Exception:  # a damaged entry is trained again, never trusted
-                pass
+            except Exception as err:  # a damaged entry is trained again, never trusted
+                warnings.warn(f"fit cache entry {path} could not be read ({type(err).__name__}: "
+                              f"{err}); training again", stacklevel=2)
         start = time.perf_counter()
         result = fn(*args, **kwargs)
         atomic_write(path, lambda tmp: joblib.dump(result, tmp, compress=3))

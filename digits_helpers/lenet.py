@@ -33,6 +33,7 @@ def lenet(filters=16, kernel_size=3, dense_units=256, conv_dropout=0.2,
     return keras.Sequential(stack)
 
 
+@keras.saving.register_keras_serializable(package="digits_book")  # loadable by name
 class CompoundingDecay(keras.optimizers.schedules.LearningRateSchedule):
     """The source's scheduler: in epoch e (from 0), rate * decay ** (e (e + 1) / 2)."""
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import textwrap
+import warnings
 
 import numpy as np
+import pytest
 from sklearn.linear_model import LogisticRegression
 
 from digits_helpers import cached
@@ -49,8 +51,28 @@ def test_a_damaged_entry_is_fitted_again(private_cache):
     fit_counted(LogisticRegression(), X, y)
     path = entry_path("fit_counted", call_key(fit_counted, (LogisticRegression(), X, y), {}))
     path.write_bytes(b"not a joblib file")
-    fit_counted(LogisticRegression(), X, y)
+    with pytest.warns(UserWarning, match="could not be read .*training again"):
+        fit_counted(LogisticRegression(), X, y)
     assert len(CALLS) == 2
+
+
+def test_a_model_with_a_registered_page_schedule_is_read_back(private_cache):
+    import keras
+
+    from digits_helpers.keras_training import train_network
+    from digits_helpers.lenet import CompoundingDecay
+
+    def tiny():
+        return keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+
+    X, y = np.random.default_rng(0).normal(size=(40, 4)).astype("float32"), np.arange(40) % 3
+    settings = {"epochs": 2, "batch_size": 8, "learning_rate": CompoundingDecay(1e-2, 0.9, 5)}
+    model, history = train_network(tiny, X, y, **settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # read back, not trained again
+        again, again_history = train_network(tiny, X, y, **settings)
+    np.testing.assert_allclose(again.predict(X, verbose=0), model.predict(X, verbose=0))
+    assert again_history.equals(history)
 
 
 def define(source: str):
