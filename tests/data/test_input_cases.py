@@ -54,8 +54,8 @@ CASES = {  # test name -> (family, example, outcome)
                                           "exit 2, one 'error:' line"),
     "test_damaged_study_database_is_named": ("caches and databases", "a study database that is not SQLite",
                                              "error naming the database"),
-    "test_cache_entry_of_another_kind_is_refitted": ("caches and databases", "a fit entry holding another object",
-                                                     "refitted"),
+    "test_truncated_cache_entry_is_refitted": ("caches and databases", "a fit entry cut short (a full disk)",
+                                               "refitted, with a warning naming the entry"),
     "test_two_processes_share_one_fit_cache": ("caches and databases", "two processes fitting into one cache",
                                                "every entry complete; none lost"),
     "test_first_run_killed_at_any_moment_leaves_both_files_or_neither": (
@@ -328,6 +328,26 @@ def test_damaged_study_database_is_named(tmp_path):
     message = f"cannot open the Optuna storage 'sqlite:///{damaged}'.*file is not a database"
     with pytest.raises(ValueError, match=message):
         search.open_study("s", search.storage_url(damaged))
+
+
+def test_truncated_cache_entry_is_refitted(tmp_path, private_cache):
+    from sklearn.linear_model import LogisticRegression
+
+    from digits_helpers import cached
+
+    X, y, _ = embedded.embedded_train_test()
+
+    @cached
+    def fit_logistic(C, X, y):
+        return LogisticRegression(C=C, max_iter=20).fit(X, y)
+
+    first = fit_logistic(0.1, X[:300], y[:300])
+    (entry,) = (private_cache / "calls" / "fit_logistic").iterdir()
+    entry.write_bytes(entry.read_bytes()[:100])  # cut short
+    with pytest.warns(UserWarning, match=f"{entry.name}.*could not be read"):
+        again = fit_logistic(0.1, X[:300], y[:300])
+    np.testing.assert_array_equal(again.coef_, first.coef_)
+    assert entry.stat().st_size > 100  # written again, whole
 
 
 SHARED_CACHE_FITTER = """
