@@ -14,7 +14,7 @@ from docutils import nodes
 from sphinx.util.docutils import SphinxDirective
 
 from digits_helpers.data import load_digits
-from digits_helpers.evaluate import choice, records
+from digits_helpers.evaluate import records
 from digits_helpers.page import reference, wording
 from digits_helpers.profiles import get_profile
 
@@ -86,7 +86,7 @@ def fill(app, doctree, docname) -> None:
         return
     profile = get_profile()
     source = load_digits(profile).source  # the records made on the data this build used
-    recorded = choice.usable_records(records.load_records(profile), source)
+    recorded = records.usable_records(records.load_records(profile), source)
     for placeholder in placeholders:
         if recorded:
             where = nodes.paragraph(text=f"This build: {profile.describe()}; data: {source}.",
