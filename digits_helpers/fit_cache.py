@@ -95,17 +95,19 @@ def _argument(value: Any) -> Any:
         kind = type(value)  # a Keras callback: by its class and its settings
         state = {k: _argument(v) for k, v in sorted(vars(value).items())
                  if not k.startswith("_") and k != "model"}
-        key = ("callback", kind.__qualname__, state)
-        if kind.__module__ == "__main__" or kind.__module__.startswith("digits_helpers"):
-            key += (class_identity(kind),)
-        return key
+        return ("callback", kind.__qualname__, state, *_own_class(kind))
     if not isinstance(value, type) and callable(getattr(value, "get_config", None)):
         kind = type(value)
-        key = ("config", kind.__qualname__, _argument(value.get_config()))
-        if kind.__module__ == "__main__" or kind.__module__.startswith("digits_helpers"):
-            key += (class_identity(kind),)  # a page's own class: by its statements too
-        return key
+        return ("config", kind.__qualname__, _argument(value.get_config()), *_own_class(kind))
     return value
+
+
+def _own_class(kind: type) -> tuple[str, ...]:
+    """``(class_identity(kind),)`` for a class a page or the package defines (keyed by its
+    statements too), ``()`` for a library's (its version is in the key already)."""
+    if kind.__module__ == "__main__" or kind.__module__.startswith("digits_helpers"):
+        return (class_identity(kind),)
+    return ()
 
 
 def class_identity(kind: type) -> str:
