@@ -29,6 +29,8 @@ the same statements so later pages can import it (a test checks page and package
                         a time, scored on the validation rows (chapter 03)
 ``keras_training``      ``to_images``, ``train_network``: pixel rows as images, and one
                         seeded, cached Keras training (chapter 04)
+``augmentation``        ``RandomAffine``: a layer that turns, zooms and shifts each training
+                        image in one resampling (chapter 04)
 ``one_cycle``           ``one_cycle``: a warm-up then cosine learning rate, Keras'
                         ``CosineDecay`` (chapter 05)
 ``lenet``               ``lenet``, ``CompoundingDecay``, ``multiply_adds``: the LeNet-like
@@ -71,6 +73,7 @@ TAUGHT = {
     "digits_helpers.sweeps": "02_logistic_regression",
     "digits_helpers.epochs": "03_mlp",
     "digits_helpers.keras_training": "04_first_cnn",
+    "digits_helpers.augmentation": "04_first_cnn",
     "digits_helpers.one_cycle": "05_cnn_tuning",
     "digits_helpers.lenet": "05_cnn_tuning",
     "digits_helpers.fast_and_deep": "06_cnn_fast_deep",

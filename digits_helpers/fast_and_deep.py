@@ -6,15 +6,13 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from .augmentation import RandomAffine
+
 
 def lean_lenet(dense_units=128, conv_dropout=0.1, dense_dropout=0.3,
                bn_momentum=0.9, degrees=8, zoom=0.08, shift=0.08):
     """LeNet-like with batch normalisation after each pooling; augmented."""
-    fill = {"fill_mode": "constant", "fill_value": -0.5}  # the background
-    stack = [keras.Input((28, 28, 1)),
-             layers.RandomRotation(degrees / 360, **fill),
-             layers.RandomZoom(zoom, **fill),
-             layers.RandomTranslation(shift, shift, **fill)]
+    stack = [keras.Input((28, 28, 1)), RandomAffine(degrees, zoom, shift)]
     for filters in (16, 32):
         stack += [layers.Conv2D(filters, 3, padding="same", activation="relu"),
                   layers.MaxPooling2D(),
@@ -30,11 +28,7 @@ def lean_lenet(dense_units=128, conv_dropout=0.1, dense_dropout=0.3,
 
 def deep_cnn(dropouts=(0.25, 0.25, 0.25, 0.4), dense_units=256):
     """Augmentation; three blocks of conv-conv-pool, batch norm, dropout; dense."""
-    fill = {"fill_mode": "constant", "fill_value": -0.5}  # the background
-    stack = [keras.Input((28, 28, 1)),
-             layers.RandomRotation(10 / 360, **fill),
-             layers.RandomZoom(0.1, **fill),
-             layers.RandomTranslation(0.1, 0.1, **fill)]
+    stack = [keras.Input((28, 28, 1)), RandomAffine(degrees=10, zoom=0.1, shift=0.1)]
     for filters, rate in zip((16, 32, 64), dropouts[:3], strict=True):
         stack += [layers.Conv2D(filters, 3, padding="same", activation="relu"),
                   layers.Conv2D(filters, 3, padding="same", activation="relu"),

@@ -10,16 +10,15 @@ import keras
 import pandas as pd
 from keras import layers
 
+from .augmentation import RandomAffine
+
 
 def lenet(filters=16, kernel_size=3, dense_units=256, conv_dropout=0.2,
           dense_dropout=0.3, batch_norm=False, bn_momentum=0.99, augment=False):
     """Chapter 04's network; its sizes and rates as arguments."""
-    fill = {"fill_mode": "constant", "fill_value": -0.5}  # the background
     stack = [keras.Input((28, 28, 1))]
     if augment:
-        stack += [layers.RandomRotation(10 / 360, **fill),
-                  layers.RandomZoom(0.1, **fill),
-                  layers.RandomTranslation(0.1, 0.1, **fill)]
+        stack.append(RandomAffine(degrees=10, zoom=0.1, shift=0.1))
     for n_filters in (filters, 2 * filters):
         stack.append(layers.Conv2D(int(n_filters), int(kernel_size), padding="same",
                                    activation="relu"))  # int: a NumPy integer too

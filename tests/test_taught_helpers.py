@@ -143,5 +143,38 @@ def test_multiply_adds_count_each_conv_and_dense_layer_of_the_lenet():
     bigger = multiply_adds(lenet(filters=32, kernel_size=5)).sum()
     assert bigger > 3 * counts.sum()  # twice the filters, a larger kernel
     layer_kinds = [type(layer).__name__ for layer in lenet(batch_norm=True, augment=True).layers]
-    assert layer_kinds[:3] == ["RandomRotation", "RandomZoom", "RandomTranslation"]
+    assert layer_kinds[0] == "RandomAffine"
     assert layer_kinds.count("BatchNormalization") == 3
+
+
+def test_random_affine_moves_digits_in_training_only_and_fills_with_the_background(tmp_path):
+    import keras
+
+    from digits_helpers.augmentation import RandomAffine
+
+    keras.utils.set_random_seed(0)
+    images = np.full((64, 28, 28, 1), -0.5, dtype="float32")
+    images[:, 10:18, 10:18] = 0.5  # a square of ink in the middle
+    np.testing.assert_array_equal(RandomAffine()(images, training=False), images)
+    unchanged = RandomAffine(degrees=0, zoom=0, shift=0)(images, training=True)
+    np.testing.assert_allclose(unchanged, images, atol=1e-6)  # the identity transform
+    shifted = keras.ops.convert_to_numpy(RandomAffine(degrees=0, zoom=0, shift=0.1)(
+        images, training=True))
+    ink = shifted[..., 0] + 0.5
+    rows, cols = np.indices((28, 28))
+    centre_rows = (ink * rows).sum(axis=(1, 2)) / ink.sum(axis=(1, 2))
+    centre_cols = (ink * cols).sum(axis=(1, 2)) / ink.sum(axis=(1, 2))
+    assert np.abs(centre_rows - 13.5).max() <= 2.8 + 1e-3  # up to 10 % of 28 pixels
+    assert np.abs(centre_cols - 13.5).max() <= 2.8 + 1e-3
+    assert np.abs(centre_rows - 13.5).std() > 0.5  # each image its own shift
+    np.testing.assert_allclose(ink.sum(axis=(1, 2)), 64, rtol=1e-4)  # ink kept
+    turned = keras.ops.convert_to_numpy(RandomAffine(degrees=45, zoom=0.2, shift=0.1)(
+        images, training=True))
+    assert turned.min() >= -0.5 - 1e-6 and (turned[:, 0, 0] == -0.5).all()  # background in
+    model = keras.Sequential([keras.Input((28, 28, 1)), RandomAffine(degrees=8, zoom=0.05),
+                              keras.layers.Flatten(), keras.layers.Dense(10)])
+    model.save(tmp_path / "model.keras")
+    loaded = keras.saving.load_model(tmp_path / "model.keras")
+    assert loaded.layers[0].get_config()["degrees"] == 8
+    np.testing.assert_allclose(loaded.predict(images, verbose=0),
+                               model.predict(images, verbose=0), rtol=1e-6)

@@ -27,7 +27,7 @@ LAYERS = {
     "Dropout": (),
 }
 # augmentation layers: active in training only, so the page's forward pass leaves them out
-TRAINING_ONLY = ("RandomRotation", "RandomZoom", "RandomTranslation")
+TRAINING_ONLY = ("RandomAffine", "RandomRotation", "RandomZoom", "RandomTranslation")
 
 
 def _array(a: np.ndarray) -> dict[str, Any]:
