@@ -11,6 +11,7 @@ A page calls two kinds of package code, nothing else:
 ``run_info``            the banner naming the profile, data and cores a page ran with
 ``set_style``           one look for every figure and table
 ``check_submission``    checks a submission file (and scores it on the embedded data)
+``held_out_labels``     the embedded test set's labels, to score finished models (chapter 11)
 ``load_results``        the final model each model chapter saved, for the later chapters
 ``search.storage_url``  the database of the Optuna studies (a SQLite file in the cache, or
                         ``$DIGITS_OPTUNA_STORAGE``)
@@ -39,6 +40,8 @@ the same statements so later pages can import it (a test checks page and package
 ``fast_and_deep``       ``lean_lenet``, ``deep_cnn``: the fast recipe's network and the
                         deeper network of conv-conv-pool blocks (chapter 06)
 ``small_cnn``           ``strided_cnn``: two stride-2 convolutions, no pooling (chapter 08)
+``test_time``           ``VIEWS``, ``view_probabilities``: a network's probabilities for four
+                        fixed rotated or zoomed views of the images as well (chapter 09)
 ======================  ===================================================================
 
 Behind them sits the infrastructure a page's visible code does not call: ``paths``,
@@ -51,7 +54,7 @@ process-wide and does not import TensorFlow.
 
 from .data import Digits, load_digits, scale, split
 from .evaluate.records import load_results
-from .evaluate.submission import check_submission
+from .evaluate.submission import check_submission, held_out_labels
 from .fit_cache import cached
 from .page.display import run_info
 from .page.plotting import set_style
@@ -63,6 +66,7 @@ GIVEN = (
     "digits_helpers.run_info",
     "digits_helpers.set_style",
     "digits_helpers.check_submission",
+    "digits_helpers.held_out_labels",
     "digits_helpers.load_results",
     "digits_helpers.search.storage_url",
 )
@@ -78,8 +82,9 @@ TAUGHT = {
     "digits_helpers.lenet": "05_cnn_tuning",
     "digits_helpers.fast_and_deep": "06_cnn_fast_deep",
     "digits_helpers.small_cnn": "08_small_cnn",
+    "digits_helpers.test_time": "09_ensemble",
 }
 
-__all__ = ["GIVEN", "TAUGHT", "Digits", "Profile", "cached", "check_submission", "get_profile", "load_digits",
-           "load_results", "run_info", "scale", "set_style", "split"]
+__all__ = ["GIVEN", "TAUGHT", "Digits", "Profile", "cached", "check_submission", "get_profile",
+           "held_out_labels", "load_digits", "load_results", "run_info", "scale", "set_style", "split"]
 __version__ = "0.1.0"

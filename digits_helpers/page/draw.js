@@ -189,10 +189,27 @@
     return pixels;
   }
 
+  /** The probabilities at the network's temperature: softmax(log p / T), as chapter 11. */
+  function calibrate(network, probabilities) {
+    const logs = probabilities.map((p) => Math.log(Math.max(p, 1e-12)) / network.temperature);
+    const top = Math.max(...logs), e = logs.map((v) => Math.exp(v - top));
+    const sum = e.reduce((a, b) => a + b, 0);
+    return e.map((v) => v / sum);
+  }
+
+  /** The network's answer: its digit when the calibrated confidence reaches its threshold. */
+  function answer(network, calibrated) {
+    const order = calibrated.map((p, d) => [p, d]).sort((a, b) => b[0] - a[0]);
+    return order[0][0] >= network.threshold ? order[0][1] : "not sure";
+  }
+
   function bars(element, network, probabilities) {
     const best = probabilities.indexOf(Math.max(...probabilities));
-    element.querySelector(".digits-draw-guess").textContent =
-      `${network.label}: ${best} (${(100 * probabilities[best]).toFixed(1)} %)`;
+    const second = probabilities.indexOf(Math.max(...probabilities.filter((_, d) => d !== best)));
+    const pct = (d) => `${(100 * probabilities[d]).toFixed(1)} %`;
+    element.querySelector(".digits-draw-guess").textContent = answer(network, probabilities) === best
+      ? `${network.label}: ${best} (${pct(best)})`
+      : `${network.label}: not sure: ${best} (${pct(best)}) or ${second} (${pct(second)})`;
     element.querySelectorAll(".digits-draw-bar").forEach((bar, digit) => {
       const p = probabilities[digit];
       bar.style.width = `${(100 * p).toFixed(1)}%`;
@@ -239,22 +256,31 @@
         p.querySelector(".digits-draw-guess").textContent = `${networks[i].label}: draw a digit`;
         p.querySelectorAll(".digits-draw-bar").forEach((b) => { b.style.width = "0"; b.classList.remove("best"); });
       });
-      root.dataset.predictions = "";
+      root.dataset.predictions = root.dataset.calibrated = root.dataset.answers = "";
     }
     function classifyPixels(pixels) {
       show28(seen, pixels);
-      const results = {};
+      const results = {}, calibrated = {}, answers = {};
       panels.querySelectorAll(".digits-draw-panel").forEach((panel, i) => {
-        const p = forward(networks[i], pixels);
-        results[networks[i].name] = p;
-        bars(panel, networks[i], p);
+        const network = networks[i], p = forward(network, pixels), q = calibrate(network, p);
+        results[network.name] = p;
+        calibrated[network.name] = q;
+        answers[network.name] = answer(network, q);
+        bars(panel, network, q);
       });
-      root.dataset.predictions = JSON.stringify(results);
+      root.dataset.predictions = JSON.stringify(results);  // as Keras gives them
+      root.dataset.calibrated = JSON.stringify(calibrated);
+      root.dataset.answers = JSON.stringify(answers);
       return results;
     }
     function update() {
       const pixels = preprocess(pad);
-      if (pixels) classifyPixels(pixels);
+      if (pixels) {
+        classifyPixels(pixels);
+      } else {  // no ink: nothing to read
+        clear();
+        status.textContent = "Nothing drawn: no network answers an empty square.";
+      }
     }
     let drawing = false, last = null;
     function point(event) {
@@ -293,12 +319,12 @@
         `rows read it as ${digit.guess} (${(100 * digit.confidence).toFixed(1)} % sure).`;
     });
     clear();
-    window.digitsDraw = { networks, forward, preprocess, classifyPixels, ready: true };
+    window.digitsDraw = { networks, forward, calibrate, preprocess, classifyPixels, update, ready: true };
     root.dataset.ready = "true";
   }
 
   if (typeof document === "undefined") {  // outside a browser (Node): the forward pass alone
-    module.exports = { forward, decode };
+    module.exports = { forward, decode, calibrate, answer };
   } else if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {

@@ -35,11 +35,16 @@ def _array(a: np.ndarray) -> dict[str, Any]:
     return {"shape": list(a.shape), "data": base64.b64encode(a.tobytes()).decode("ascii")}
 
 
-def export_network(net: Any, name: str, label: str, centre: bool = True) -> dict[str, Any]:
+def export_network(net: Any, name: str, label: str, centre: bool = True, temperature: float = 1.0,
+                   threshold: float = 0.0) -> dict[str, Any]:
     """A Keras ``Sequential`` as the page's JSON: its layers (kind, settings, weights; the
     augmentation layers, which pass images through unchanged at inference, left out), its
-    Keras configuration (``config``, to rebuild it in Python with ``model_from_json``) and
-    whether its inputs are centred (``x/255 - 0.5``, else ``x/255``)."""
+    Keras configuration (``config``, to rebuild it in Python with ``model_from_json``),
+    whether its inputs are centred (``x/255 - 0.5``, else ``x/255``), and the temperature
+    and confidence threshold chapter 11 fitted for it: the page shows
+    ``softmax(log p / temperature)`` and answers "not sure" below the threshold."""
+    if not temperature > 0 or not 0 <= threshold <= 1:
+        raise ValueError(f"{name}: temperature {temperature} must be > 0 and threshold {threshold} in [0, 1]")
     layers = []
     for layer in net.layers:
         kind = type(layer).__name__
@@ -52,7 +57,8 @@ def export_network(net: Any, name: str, label: str, centre: bool = True) -> dict
         entry["weights"] = [_array(w) for w in layer.get_weights()]
         layers.append(entry)
     return {"name": name, "label": label, "centre": bool(centre), "input_shape": list(net.input_shape[1:]),
-            "layers": layers, "config": net.to_json()}
+            "layers": layers, "config": net.to_json(), "temperature": float(temperature),
+            "threshold": float(threshold)}
 
 
 def hard_digits(X_val: np.ndarray, y_val: np.ndarray, val_proba: np.ndarray, n: int = 24) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from test_site import CHROMIUM, CHROMIUM_ARGS, needs_chromium, serve
 
-PAGE = "notebooks/12_draw.html"
+PAGE = "notebooks/13_draw.html"
 N_IMAGES = 300  # digits fed through the page's input path
 
 
@@ -137,3 +137,70 @@ def test_page_works_offline_and_from_disk(browser_page):
     disk.click(".digits-draw-hard")
     assert json.loads(disk.get_attribute("#digits-draw", "data-predictions"))
     disk.close()
+
+
+def calibrated_answers(payload: dict, pixels: np.ndarray) -> dict[str, tuple[np.ndarray, object]]:
+    """Keras' probabilities for ``pixels`` (n, 784) at each network's temperature, and its
+    answers: the digit where the calibrated confidence reaches the threshold, else "not sure"."""
+    out = {}
+    for exported in payload["networks"]:
+        scaled = pixels.astype(np.float32) / np.float32(255) - (np.float32(0.5) if exported["centre"] else 0)
+        p = keras_network(exported).predict(scaled.reshape(-1, 28, 28, 1), verbose=0).astype(np.float64)
+        logits = np.log(np.clip(p, 1e-12, 1)) / exported["temperature"]
+        q = np.exp(logits - logits.max(axis=1, keepdims=True))
+        q /= q.sum(axis=1, keepdims=True)
+        answers = [int(row.argmax()) if row.max() >= exported["threshold"] else "not sure" for row in q]
+        out[exported["name"]] = (q, answers)
+    return out
+
+
+def draw_strokes(page, strokes) -> list[int]:
+    """Draw ``strokes`` (lists of points, as shares of the square's side) with the mouse;
+    return the 28x28 pixels the page made of the drawing."""
+    page.click(".digits-draw-clear")
+    box = page.locator("canvas.digits-draw-pad").bounding_box()
+    for stroke in strokes:
+        (x, y), *rest = stroke
+        page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"])
+        page.mouse.down()
+        for x, y in rest:
+            page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"], steps=4)
+        page.mouse.up()
+    return page.evaluate(
+        "() => Array.from(window.digitsDraw.preprocess(document.querySelector('canvas.digits-draw-pad')))")
+
+
+@needs_chromium
+def test_page_answers_at_the_threshold_and_says_not_sure_below_it(browser_page):
+    from digits_helpers.data import embedded
+
+    page = browser_page["page"]
+    payload = json.loads(page.evaluate("() => document.getElementById('digits-draw-data').textContent"))
+    for exported in payload["networks"]:  # chapter 11 ran before the page: its calibration is there
+        assert exported["temperature"] > 0 and 0 < exported["threshold"] <= 1, exported["name"]
+
+    page.click(".digits-draw-clear")  # an empty square: no answer at all
+    page.evaluate("() => window.digitsDraw.update()")
+    assert page.get_attribute("#digits-draw", "data-answers") == ""
+    assert "Nothing drawn" in page.inner_text(".digits-draw-status")
+
+    X, _, _ = embedded.embedded_train_test()
+    images = X[-N_IMAGES:]
+    expected = calibrated_answers(payload, images)
+    surest = int(np.argmax(np.min([q.max(axis=1) for q, _ in expected.values()], axis=0)))
+    page.evaluate("p => window.digitsDraw.classifyPixels(Uint8Array.from(p))", images[surest].tolist())
+    answers = json.loads(page.get_attribute("#digits-draw", "data-answers"))
+    for name, (_, said) in expected.items():  # a clear digit: answered when Keras clears the threshold
+        assert answers[name] == said[surest], name
+
+    one = [[(0.5, 0.15), (0.5, 0.85)]]
+    scribble = [[(0.2, 0.3), (0.8, 0.35), (0.25, 0.6), (0.75, 0.7), (0.3, 0.2), (0.6, 0.9)]]
+    for strokes in (one, scribble):
+        pixels = np.array([draw_strokes(page, strokes)], dtype=np.uint8)
+        answers = json.loads(page.get_attribute("#digits-draw", "data-answers"))
+        calibrated = json.loads(page.get_attribute("#digits-draw", "data-calibrated"))
+        for name, (q, said) in calibrated_answers(payload, pixels).items():
+            assert np.abs(np.array(calibrated[name]) - q[0]).max() <= 1e-4, name
+            assert answers[name] == said[0], (name, answers[name], said[0])
+            panel = page.locator(f".digits-draw-panel[data-network='{name}'] .digits-draw-guess").inner_text()
+            assert ("not sure" in panel) == (said[0] == "not sure"), panel

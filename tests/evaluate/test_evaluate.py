@@ -108,6 +108,36 @@ def test_results_saved_with_their_validation_probabilities_are_read_back_best_fi
     assert kept.description == "mlp refitted" and np.array_equal(np.load(kept.val_proba), proba)
 
 
+
+def test_a_fitted_model_is_kept_with_its_probabilities_and_reloads_to_give_them(tmp_path, monkeypatch):
+    import joblib
+    from sklearn.linear_model import LogisticRegression
+
+    monkeypatch.setenv(paths.RESULTS_ENV, str(tmp_path / "results"))
+    smoke = PROFILES["smoke"]
+    digits = SimpleNamespace(profile=smoke, source="embedded")
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 4)), np.arange(60) % 3
+    model = LogisticRegression().fit(X, y)
+    record = records.ModelRecord(model="logistic", description="lr", test_accuracy=None,
+                                 val_accuracy=0.9, fit_seconds=1.0, n_train=60, data_source="embedded")
+    records.save_fitted(record, [model], model.predict_proba(X[:10]), model.predict_proba(X[10:]), smoke)
+    row = load_results(digits).set_index("model").loc["logistic"]
+    assert len(row.fitted) == 1 and row.fitted[0].endswith(".joblib")
+    np.testing.assert_allclose(joblib.load(row.fitted[0]).predict_proba(X[10:]), np.load(row.test_proba),
+                               rtol=1e-6)
+    assert row.calibration == {}
+    # recorded again without probabilities (the refit's record): files and calibration stay named
+    records.record(records.ModelRecord(model="logistic", description="lr refitted", test_accuracy=0.9,
+                                       val_accuracy=0.9, fit_seconds=1.0, n_train=60,
+                                       data_source="embedded"), smoke)
+    again = load_results(digits).set_index("model").loc["logistic"]
+    assert again.fitted == row.fitted and again.test_proba == row.test_proba
+    records.record(records.ModelRecord(**{**records.load_records(smoke)["logistic"].__dict__,
+                                          "calibration": {"temperature": 1.5}}), smoke)
+    assert load_results(digits).set_index("model").loc["logistic"].calibration == {"temperature": 1.5}
+
+
 def test_check_submission_names_the_problem_and_scores_only_the_embedded_test_set(tmp_path):
     X_test = np.zeros((3, 784), dtype=np.uint8)
     digits = SimpleNamespace(X_test=X_test, folder=tmp_path, is_embedded=False)
