@@ -26,6 +26,8 @@ the same statements so later pages can import it (a test checks page and package
 ``sweeps``              ``validation_sweep``, ``one_se_choice``, ``plot_sweep``,
                         ``fit_timed``: sweeps on the validation rows and the
                         one-standard-error rule (chapter 02)
+``submissions``         ``save_submission``: predicted test labels as Kaggle's CSV, named by
+                        their hash (chapter 02)
 ``epochs``              ``train_by_epoch``, ``epoch_sweep``: ``partial_fit`` one epoch at
                         a time, scored on the validation rows (chapter 03)
 ``keras_training``      ``to_images``, ``train_network``: pixel rows as images, and one
@@ -75,6 +77,7 @@ TAUGHT = {
     "digits_helpers.gallery": "01_data",
     "digits_helpers.deskewing": "02_logistic_regression",
     "digits_helpers.sweeps": "02_logistic_regression",
+    "digits_helpers.submissions": "02_logistic_regression",
     "digits_helpers.epochs": "03_mlp",
     "digits_helpers.keras_training": "04_first_cnn",
     "digits_helpers.augmentation": "04_first_cnn",
