@@ -54,7 +54,7 @@ drawing page (``page``), and the search's workers for several machines (``search
 process-wide and does not import TensorFlow.
 """
 
-from .data import Digits, load_digits, scale, split
+from .data import Digits, load_digits, split
 from .evaluate.records import load_results
 from .evaluate.submission import check_submission, held_out_labels
 from .fit_cache import cached
@@ -89,5 +89,5 @@ TAUGHT = {
 }
 
 __all__ = ["GIVEN", "TAUGHT", "Digits", "Profile", "cached", "check_submission", "get_profile",
-           "held_out_labels", "load_digits", "load_results", "run_info", "scale", "set_style", "split"]
+           "held_out_labels", "load_digits", "load_results", "run_info", "set_style", "split"]
 __version__ = "0.1.0"

@@ -14,7 +14,6 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score
 from sklearn.neural_network import MLPClassifier
 
-from digits_helpers.data import features
 from digits_helpers.deskewing import deskew
 from digits_helpers.epochs import epoch_sweep, train_by_epoch
 from digits_helpers.gallery import show_digits
@@ -30,12 +29,21 @@ def digits():
     return d.X[:600], d.y[:600]
 
 
-def test_deskew_is_the_package_s_two_pass_deskew(digits):
+def test_deskew_stands_a_slanted_bar_upright_at_the_centre(digits):
     X, _ = digits
     ours = deskew(X)
     assert ours.dtype == np.float32 and ours.shape == X.shape
-    assert np.abs(ours - features.deskew(X)).max() < 1e-2  # the same shear, to float rounding
     assert not deskew(np.zeros((1, 784), dtype=np.uint8)).any()  # a blank image stays blank
+    bar = np.zeros((28, 28))
+    for row in range(6, 22):  # a bar slanting one column right per two rows, off centre
+        bar[row, 6 + (row - 6) // 2: 9 + (row - 6) // 2] = 255
+    image = deskew(bar.reshape(1, 784)).reshape(28, 28)
+    rows, cols = np.mgrid[:28, :28]
+    mass = image.sum()
+    r, c = (rows * image).sum() / mass, (cols * image).sum() / mass
+    assert abs(r - 14) < 0.5 and abs(c - 14) < 0.5  # its centre of mass at the centre
+    slant = ((rows - r) * (cols - c) * image).sum() / ((rows - r) ** 2 * image).sum()
+    assert abs(slant) < 0.05  # upright: no column drift from row to row
 
 
 def test_one_se_choice_keeps_the_simplest_within_one_standard_error():

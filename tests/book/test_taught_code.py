@@ -187,9 +187,9 @@ def test_each_taught_helper_is_written_on_its_page_as_in_the_package(module):
 
 def test_the_rule_catches_an_untaught_call(tmp_path):
     md = tmp_path / "99_x.md"
-    md.write_text("```{code-cell} ipython3\nfrom digits_helpers.data import features\n"
-                  "features.deskew(X)\n```\n")
+    md.write_text("```{code-cell} ipython3\nfrom digits_helpers.data import loading\n"
+                  "loading.subsample(X, y, 100, 0)\n```\n")
     calls = [canonical(w, ALIAS) for w, visible in package_calls(code_cells(md)) if visible]
-    assert calls == ["digits_helpers.data.features.deskew"]
+    assert calls == ["digits_helpers.data.loading.subsample"]
     assert calls[0] not in GIVEN and DEFS[calls[0]] not in {
         statements(n) for n in shown_definitions(code_cells(ROOT / "notebooks" / "01_data.md"))}

@@ -115,13 +115,6 @@ def test_split_is_stratified_and_seeded():
     assert np.abs(np.bincount(a[2]) / 4000 - np.bincount(a[3]) / 1000).max() < 0.005
 
 
-def test_scale():
-    X = np.array([[0, 255, 51]], dtype=np.uint8)
-    assert data.scale(X).dtype == np.float32
-    assert np.allclose(data.scale(X), [[0, 1, 0.2]])
-    assert np.allclose(data.scale(X, centre=True), [[-0.5, 0.5, -0.3]])
-
-
 def test_side_length():
     assert data.side_length(784) == 28
     with pytest.raises(ValueError, match="783 pixels do not form a square"):
