@@ -217,3 +217,59 @@ def test_deep_search_objective_is_chapter_07_s_trial(monkeypatch):
     study.optimize(deep_search.objective, n_trials=1)  # no accuracy reaches 101 %: pruned after its first epoch
     assert study.trials[0].state == TrialState.PRUNED and list(study.trials[0].intermediate_values) == [0]
     deep_search.search_rows.cache_clear()
+
+
+SAME_TRIAL = '''
+import json, sys
+import jupytext, numpy as np, optuna, pandas as pd
+from digits_helpers import keras_training
+
+calls = []
+
+
+def recorded(build, X, y, **settings):
+    """train_network without training: what it was asked to train, on which rows."""
+    validation = settings.pop("validation_data")
+    calls.append({"network": build.func.__name__, "args": list(build.args),
+                  "rows": [X.shape, y.shape, validation[0].shape], "pixels": float(X.sum()),
+                  "labels": np.bincount(y).tolist(), "val_labels": np.bincount(validation[1]).tolist(),
+                  "optimizer": settings.pop("optimizer").__name__,
+                  "callbacks": len(settings.pop("callbacks")), **settings})
+    return None, pd.DataFrame({"val_accuracy": [0.5]})
+
+
+keras_training.train_network.__wrapped__ = recorded  # both objectives train through it
+page = {}
+for cell in jupytext.read("notebooks/07_bayesian_search.md").cells:
+    if cell.cell_type == "code" and "google.colab" not in cell.source and any(
+            key in cell.source for key in ("import ", "OPTIMIZERS =", "def train_trial",
+                                           "class Pruning", "def objective")):
+        exec(cell.source, page)
+    if "def objective" in cell.source:
+        break
+params = json.loads(sys.argv[1])
+page["objective"](optuna.trial.FixedTrial(params))
+from digits_helpers.search import deep_cnn
+deep_cnn.objective(optuna.trial.FixedTrial(params))
+print(json.dumps(calls, default=list))
+'''
+
+
+def test_the_workers_deep_search_trains_what_chapter_07_s_objective_trains(tmp_path):
+    """The command line's objective and the chapter's, given the same trial, ask
+    ``train_network`` for the same network, rows, epochs, optimiser and settings."""
+    import json
+    import subprocess
+    import sys
+
+    params = {"dropout_block1": 0.1, "dropout_block2": 0.2, "dropout_block3": 0.3, "dropout_dense": 0.45,
+              "dense_units": 512, "optimizer": "rmsprop"}
+    env = {**os.environ, "DIGITS_PROFILE": "smoke", "DIGITS_CACHE_DIR": str(tmp_path),
+           "DIGITS_NO_PROGRESS": "1", "TF_CPP_MIN_LOG_LEVEL": "3", "MPLBACKEND": "Agg"}
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    done = subprocess.run([sys.executable, "-c", SAME_TRIAL, json.dumps(params)], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    page, worker = json.loads(done.stdout.strip().splitlines()[-1])
+    assert page == worker
+    assert page["args"] == [[0.1, 0.2, 0.3, 0.45], 512] and page["optimizer"] == "RMSprop"
