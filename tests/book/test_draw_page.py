@@ -20,6 +20,8 @@ def keras_network(exported: dict):
     """The exported network rebuilt in Keras from its configuration, with the page's weights."""
     import keras
 
+    import digits_helpers.augmentation  # noqa: F401  (registers RandomAffine, which the configuration names)
+
     net = keras.models.model_from_json(exported["config"])
     weights = [np.frombuffer(base64.b64decode(w["data"]), "<f4").reshape(w["shape"])
                for layer in exported["layers"] for w in layer["weights"]]
